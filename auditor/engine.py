@@ -1,0 +1,219 @@
+"""The rule engine: load the rule pack by path, judge every rule for every workspace."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from auditor.arm import Resource, eq, lid, name_of, props
+from auditor.context import WorkspaceContext
+from auditor.errors import InputError
+from auditor.model import Finding, Result, Rule, Status
+from auditor.posture import posture_of, scenario_of
+from auditor.topology import Topology
+
+if TYPE_CHECKING:
+    from auditor.inventory import Inventory
+
+FAMILY_ORDER = ("workspace", "storage", "keyvault", "registry", "compute", "inference", "studio", "network")
+_MODULE_PREFIX = "amlaudit_rulepack"
+
+
+@dataclass
+class ScanResult:
+    workspaces: list[dict[str, Any]]
+    results: list[Result]
+    rules: list[Rule]
+    collection_errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    cloud: str = "AzureCloud"
+
+
+def builtin_rules_dir() -> Path:
+    """The pack ships inside the wheel as `auditor/builtin_rules`; in a checkout it is `rules/`."""
+    packaged = Path(__file__).parent / "builtin_rules"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "rules"
+
+
+def _load_module(path: Path, index: int) -> ModuleType:
+    # A private module name, so the pack never shadows or is shadowed by an importable `rules`.
+    name = f"{_MODULE_PREFIX}{index}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise InputError(f"{path}: cannot load rule module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # a broken custom rule file is an input error, not a crash
+        sys.modules.pop(name, None)
+        raise InputError(f"{path}: cannot load rule module: {type(exc).__name__}: {exc}") from exc
+    return module
+
+
+def load_rules(extra_dirs: Sequence[Path | str] = ()) -> list[Rule]:
+    """The built-in pack plus custom rule directories, in catalogue order."""
+    dirs = [builtin_rules_dir(), *(Path(d) for d in extra_dirs)]
+    rules: dict[str, Rule] = {}
+    index = 0
+    for directory in dirs:
+        if not directory.is_dir():
+            raise InputError(f"{directory}: rules directory not found")
+        for path in sorted(directory.glob("*.py")):
+            if path.name.startswith("_"):
+                continue
+            index += 1
+            module = _load_module(path, index)
+            for value in vars(module).values():
+                if isinstance(value, Rule):
+                    if value.id in rules and rules[value.id] is not value:
+                        raise InputError(f"{path}: rule id {value.id} is defined twice")
+                    rules[value.id] = value
+    return sorted(rules.values(), key=_rule_order)
+
+
+def _rule_order(rule: Rule) -> tuple[int, str]:
+    family = FAMILY_ORDER.index(rule.family) if rule.family in FAMILY_ORDER else len(FAMILY_ORDER)
+    return family, rule.id
+
+
+def is_project(ws: Resource) -> bool:
+    return eq(ws.get("kind"), "Project") or bool(props(ws).get("hubResourceId"))
+
+
+def hub_id_of(ws: Resource) -> str | None:
+    hub = props(ws).get("hubResourceId")
+    return hub if isinstance(hub, str) and hub else None
+
+
+def select_workspaces(topo: Topology, filters: Sequence[str]) -> list[Resource]:
+    """Workspaces matching any filter by name or id (case-insensitive); all when no filter."""
+    workspaces = sorted(topo.workspaces(), key=lambda w: lid(w["id"]))
+    if not filters:
+        return workspaces
+    chosen: dict[str, Resource] = {}
+    for wanted in filters:
+        matches = [w for w in workspaces if lid(w["id"]) == lid(wanted) or eq(w.get("name"), wanted)]
+        if not matches:
+            raise InputError(f"--workspace {wanted}: no workspace of that name or id in the inventory")
+        for ws in matches:
+            chosen[lid(ws["id"])] = ws
+    return sorted(chosen.values(), key=lambda w: lid(w["id"]))
+
+
+def _result(rule: Rule, ws_id: str, finding: Finding) -> Result:
+    return Result(
+        rule_id=rule.id,
+        status=finding.status,
+        severity=rule.severity,
+        title=rule.title,
+        workspace_id=ws_id,
+        resource_id=finding.resource_id,
+        message=finding.message,
+        evidence=finding.evidence,
+        remediation=rule.remediation,
+    )
+
+
+def judge(rule: Rule, ctx: WorkspaceContext) -> list[Result]:
+    """Every result of one rule for one workspace (at least one, catalogue §2)."""
+    try:
+        findings = list(rule.check(ctx))
+    except Exception as exc:  # malformed data must not abort the whole scan
+        findings = [
+            ctx.finding(
+                Status.UNKNOWN,
+                ctx.id,
+                f"{rule.id} could not be evaluated for {ctx.name}: {type(exc).__name__}: {exc}.",
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        ]
+    if not findings:
+        gap = next((g for t in rule.reads if (g := ctx.topo.gap(t, ctx.id))), None)
+        if gap:
+            findings = [ctx.finding(Status.UNKNOWN, ctx.id, f"The subjects of this rule are unknown: {gap}.",
+                                    missing=gap)]
+        else:
+            findings = [ctx.finding(Status.NOT_APPLICABLE, ctx.id, f"{ctx.name} has no subject for this rule.")]
+    return [_result(rule, ctx.id, f) for f in findings]
+
+
+def judge_project(rule: Rule, ws: Resource, hub: Resource | None, hub_id: str | None) -> Result:
+    """A Project inherits its hub's isolation: every rule once, not applicable (catalogue §2)."""
+    name = str(ws.get("name") or name_of(ws["id"]))
+    if hub is None:
+        status = Status.UNKNOWN
+        message = f"Project {name} inherits the network isolation of hub {hub_id}, which is absent from the inventory."
+    else:
+        status = Status.NOT_APPLICABLE
+        message = f"Project {name} inherits the network isolation of its hub {hub['name']}; the hub is audited."
+    finding = Finding(status, ws["id"], message, {"properties.hubResourceId": hub_id, "kind": ws.get("kind")})
+    return _result(rule, ws["id"], finding)
+
+
+def workspace_summary(ws: Resource, ctx: WorkspaceContext | None, hub_id: str | None) -> dict[str, Any]:
+    """The `workspaces[]` entry of a report; a Project's scenario and posture are its hub's."""
+    unknown_posture = dict.fromkeys(
+        ("workspace", "storage", "key_vault", "container_registry", "training_compute", "inference_compute"),
+        "unknown",
+    )
+    return {
+        "id": ws["id"],
+        "name": str(ws.get("name") or name_of(ws["id"])),
+        "location": ws.get("location"),
+        "kind": ws.get("kind"),
+        "scenario": scenario_of(ctx) if ctx else "unknown",
+        "isolation_mode": ctx.isolation_mode if ctx else "unknown",
+        "hub_id": hub_id,
+        "posture": posture_of(ctx) if ctx else unknown_posture,
+    }
+
+
+def scan_topology(
+    topo: Topology, rules: Sequence[Rule], workspaces: Sequence[Resource], cloud: str
+) -> tuple[list[dict[str, Any]], list[Result]]:
+    order = {rule.id: i for i, rule in enumerate(rules)}
+    summaries: list[dict[str, Any]] = []
+    results: list[Result] = []
+    for ws in workspaces:
+        if is_project(ws):
+            hub_id = hub_id_of(ws)
+            hub = topo.get(hub_id)
+            hub_ctx = WorkspaceContext(hub, topo, cloud) if hub else None
+            summaries.append(workspace_summary(ws, hub_ctx, hub_id))
+            results.extend(judge_project(rule, ws, hub, hub_id) for rule in rules)
+            continue
+        ctx = WorkspaceContext(ws, topo, cloud)
+        summaries.append(workspace_summary(ws, ctx, None))
+        for rule in rules:
+            results.extend(judge(rule, ctx))
+    results.sort(key=lambda r: (lid(r.workspace_id), order.get(r.rule_id, len(order)), r.rule_id,
+                                lid(r.resource_id)))
+    return summaries, results
+
+
+def scan_inventory(
+    inventory: Inventory,
+    rules: Sequence[Rule] | None = None,
+    workspace_filters: Sequence[str] = (),
+    cloud: str | None = None,
+) -> ScanResult:
+    """Judge every rule for every selected workspace of an inventory."""
+    rule_list = list(rules) if rules is not None else load_rules()
+    topo = Topology(inventory.resources, inventory.errors)
+    chosen_cloud = str(inventory.meta.get("cloud") or cloud or "AzureCloud")
+    workspaces = select_workspaces(topo, workspace_filters)
+    summaries, results = scan_topology(topo, rule_list, workspaces, chosen_cloud)
+    return ScanResult(
+        workspaces=summaries,
+        results=results,
+        rules=rule_list,
+        collection_errors=list(inventory.errors),
+        warnings=list(inventory.warnings),
+        cloud=chosen_cloud,
+    )

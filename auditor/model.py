@@ -1,0 +1,172 @@
+"""The vocabulary shared by rules, engine and reporters: statuses, severities, rules and results."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from auditor.context import WorkspaceContext
+
+
+class Status(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    UNKNOWN = "unknown"
+    WAIVED = "waived"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe: critical 4 … info 0."""
+        return SEVERITY_ORDER.index(self)
+
+
+# Ascending, so that `rank` compares naturally.
+SEVERITY_ORDER: tuple[Severity, ...] = (
+    Severity.INFO,
+    Severity.LOW,
+    Severity.MEDIUM,
+    Severity.HIGH,
+    Severity.CRITICAL,
+)
+
+STATUS_ORDER: tuple[Status, ...] = (
+    Status.FAIL,
+    Status.UNKNOWN,
+    Status.WAIVED,
+    Status.PASS,
+    Status.NOT_APPLICABLE,
+)
+
+# Catalogue §6: where each family's constraints are documented.
+DOC_OVERVIEW = "https://learn.microsoft.com/azure/machine-learning/how-to-network-security-overview"
+DOC_WORKSPACE = "https://learn.microsoft.com/azure/machine-learning/how-to-secure-workspace-vnet"
+DOC_TRAINING = "https://learn.microsoft.com/azure/machine-learning/how-to-secure-training-vnet"
+DOC_INFERENCE = "https://learn.microsoft.com/azure/machine-learning/how-to-secure-inferencing-vnet"
+DOC_STUDIO = "https://learn.microsoft.com/azure/machine-learning/how-to-enable-studio-virtual-network"
+DOC_FIREWALL = "https://learn.microsoft.com/azure/machine-learning/how-to-access-azureml-behind-firewall"
+DOC_CUSTOM_DNS = "https://learn.microsoft.com/azure/machine-learning/how-to-custom-dns"
+DOC_PRIVATE_LINK = "https://learn.microsoft.com/azure/machine-learning/how-to-configure-private-link"
+DOC_MANAGED_NETWORK = "https://learn.microsoft.com/azure/machine-learning/how-to-managed-network"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule function says about one subject; the engine turns it into a `Result`."""
+
+    status: Status
+    resource_id: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One catalogue rule: its public metadata beside the pure function that judges it."""
+
+    id: str
+    title: str
+    severity: Severity
+    family: str
+    rationale: str
+    remediation: str
+    source: str
+    help_uri: str
+    reads: tuple[str, ...]
+    check: Callable[[WorkspaceContext], Iterable[Finding]]
+    tags: tuple[str, ...] = ()
+    deprecated: bool = False
+
+    def metadata(self) -> dict[str, Any]:
+        """The rule as reports and `rules list --format json` show it."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "family": self.family,
+            "rationale": self.rationale,
+            "remediation": self.remediation,
+            "source": self.source,
+            "help_uri": self.help_uri,
+            "reads": list(self.reads),
+            "tags": list(self.tags),
+            "deprecated": self.deprecated,
+        }
+
+
+def fingerprint_of(rule_id: str, workspace_id: str, resource_id: str) -> str:
+    """Catalogue §5: SHA-256 of the lower-cased `rule_id|workspace_id|resource_id`."""
+    key = f"{rule_id}|{workspace_id}|{resource_id}".lower()
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Result:
+    """One judged (rule, workspace, subject): the fields of catalogue §5."""
+
+    rule_id: str
+    status: Status
+    severity: Severity
+    title: str
+    workspace_id: str
+    resource_id: str
+    message: str
+    evidence: dict[str, Any]
+    remediation: str
+    fingerprint: str = ""
+    waiver: dict[str, Any] | None = None
+    baseline: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            self.fingerprint = fingerprint_of(self.rule_id, self.workspace_id, self.resource_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule_id": self.rule_id,
+            "status": self.status.value,
+            "severity": self.severity.value,
+            "title": self.title,
+            "workspace_id": self.workspace_id,
+            "resource_id": self.resource_id,
+            "message": self.message,
+            "evidence": self.evidence,
+            "remediation": self.remediation,
+            "fingerprint": self.fingerprint,
+        }
+        if self.waiver is not None:
+            out["waiver"] = self.waiver
+        if self.baseline is not None:
+            out["baseline"] = self.baseline
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        return cls(
+            rule_id=data["rule_id"],
+            status=Status(data["status"]),
+            severity=Severity(data["severity"]),
+            title=data["title"],
+            workspace_id=data["workspace_id"],
+            resource_id=data["resource_id"],
+            message=data["message"],
+            evidence=data.get("evidence", {}),
+            remediation=data.get("remediation", ""),
+            fingerprint=data.get("fingerprint", ""),
+            waiver=data.get("waiver"),
+            baseline=data.get("baseline"),
+        )

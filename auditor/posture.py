@@ -1,0 +1,121 @@
+"""Scenario and posture of a workspace: the source document's comparison table (catalogue §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.arm import dig, eq, props
+from auditor.context import WorkspaceContext, compute_block, compute_type, has_public_ip
+from auditor.topology import KEY_VAULT, REGISTRY, STORAGE
+
+STORAGE_GROUPS = ("blob", "file")
+
+
+def scenario_of(ctx: WorkspaceContext) -> str:
+    has_pe = ctx.has_private_endpoint
+    access, _ = ctx.public_access
+    if has_pe is None or access is None:
+        return "unknown"
+    if has_pe:
+        return "private-workspace" if access == "Disabled" else "private-workspace-public-access"
+    if access == "Disabled":
+        return "unreachable"
+    secured = [associated_secured(ctx, rid) for rid in associated_ids(ctx)]
+    if any(s is True for s in secured):
+        return "public-workspace-secured-resources"
+    if any(s is None for s in secured):
+        return "unknown"
+    return "no-vnet"
+
+
+def associated_ids(ctx: WorkspaceContext) -> list[str]:
+    """Storage, vault and registry (Application Insights plays no part in the scenario)."""
+    return [rid for rid in (ctx.storage_id, ctx.key_vault_id, ctx.registry_id) if rid]
+
+
+def associated_secured(ctx: WorkspaceContext, resource_id: str) -> bool | None:
+    """VNet-secured = not publicly open; None when the resource is absent."""
+    resource = ctx.topo.get(resource_id)
+    if resource is None:
+        return None
+    is_open, _ = ctx.publicly_open(resource)
+    return not is_open
+
+
+def workspace_posture(ctx: WorkspaceContext) -> str:
+    has_pe = ctx.has_private_endpoint
+    access, _ = ctx.public_access
+    if has_pe is None or access is None:
+        return "unknown"
+    if has_pe:
+        return "private" if access == "Disabled" else "private+public"
+    return "public" if access == "Enabled" else "none"
+
+
+def resource_posture(ctx: WorkspaceContext, resource_id: str | None, kind: str) -> str:
+    """public / private-endpoint / service-endpoint / both / firewall-only / absent / unknown."""
+    if resource_id is None:
+        return "unknown"
+    resource = ctx.topo.get(resource_id)
+    if resource is None:
+        return "absent"
+    is_open, _ = ctx.publicly_open(resource)
+    if is_open:
+        return "public"
+    groups = STORAGE_GROUPS if kind == STORAGE else None
+    approved = ctx.topo.approved_endpoints(resource_id)
+    private = any(groups is None or any(eq(c.group, g) for g in groups) for c in approved)
+    undecided = groups is not None and any(c.group is None for c in approved)
+    service = False
+    if kind in (STORAGE, KEY_VAULT):
+        reach = ctx.reach(resource_id, groups)
+        service = bool(reach.by_service_endpoint)
+        undecided = undecided or any("subnet" in g for g in reach.gaps)
+    if private and service:
+        return "private-endpoint+service-endpoint"
+    if private:
+        return "private-endpoint"
+    if service:
+        return "service-endpoint"
+    if undecided or ctx.topo.endpoint_gap(resource_id, ctx.id):
+        return "unknown"
+    return "firewall-only"
+
+
+def _mix(flags: list[bool]) -> str:
+    """Over a set of computes flagged public (True) or private (False)."""
+    if not flags:
+        return "none"
+    if all(flags):
+        return "public-ip"
+    if not any(flags):
+        return "private-ip"
+    return "mixed"
+
+
+def training_posture(ctx: WorkspaceContext) -> str:
+    return _mix([has_public_ip(c)[0] for c in ctx.training_computes])
+
+
+def inference_posture(ctx: WorkspaceContext) -> str:
+    flags = [
+        not eq(compute_block(c).get("loadBalancerType") or "PublicIp", "InternalLoadBalancer")
+        for c in ctx.inference_computes
+        if compute_type(c) == "aks"
+    ]
+    flags += [
+        not eq(props(e).get("publicNetworkAccess") or "Enabled", "Disabled") for e in ctx.managed_online_endpoints
+    ]
+    return _mix(flags)
+
+
+def posture_of(ctx: WorkspaceContext) -> dict[str, Any]:
+    return {
+        "workspace": workspace_posture(ctx),
+        "storage": resource_posture(ctx, ctx.storage_id, STORAGE),
+        "key_vault": resource_posture(ctx, ctx.key_vault_id, KEY_VAULT),
+        "container_registry": resource_posture(ctx, ctx.registry_id, REGISTRY) if ctx.registry_id else None,
+        "training_compute": training_posture(ctx),
+        "inference_compute": inference_posture(ctx),
+        "application_insights": dig(ctx.p, "applicationInsights"),
+    }

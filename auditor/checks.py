@@ -86,7 +86,7 @@ def workspace_network_reach_findings(
     if not service_endpoints:
         reach.by_service_endpoint = {}
     answer, how, missing = ctx.reach_from_workspace_network(reach)
-    if ctx.topo.get(resource_id) is None and answer is not True:
+    if ctx.topo.get(resource_id) is None:  # an absent resource never passes its own rules (catalogue §2)
         missing.append(ctx.absence(resource_id, resource_type))
         answer = None
     evidence = {

@@ -227,6 +227,9 @@ class Topology:
             self._by_type[rtype].append(resource)
             if rtype.count("/") >= 2:
                 self._children[(lid(parent_of(key)), rtype)].append(resource)
+        # Sorted by id so that results never depend on the order of the inventory files.
+        for group in (*self._by_type.values(), *self._children.values()):
+            group.sort(key=lambda r: lid(r["id"]))
 
         self._pe_entries: dict[str, list[tuple[Resource, dict[str, Any]]]] = defaultdict(list)
         for pe in self._by_type.get(PRIVATE_ENDPOINT, []):
@@ -342,7 +345,7 @@ class Topology:
                 subnet_id=subnet,
                 endpoint_present=pe is not None,
             )
-        return list(by_endpoint.values())
+        return [by_endpoint[k] for k in sorted(by_endpoint)]
 
     def managed_connections_to(self, target_id: str) -> list[Connection]:
         """Active `PrivateEndpoint` outbound rules of managed network workspaces targeting it."""

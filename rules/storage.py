@@ -123,7 +123,7 @@ def storage_shares_workspace_vnet(ctx: WorkspaceContext) -> Iterable[Finding]:
     missing = list(reach.gaps) + list(vnets.gaps)
     if ctx.storage is None:
         missing.append(ctx.absence(ctx.storage_id, STORAGE_TYPE))
-    if shared:
+    if shared and ctx.storage is not None:
         yield ctx.finding(PASS, subject, f"Default storage of {ctx.name} is reachable from workspace VNet "
                           f"{ctx.vnet_display(shared[0])}.", **evidence)
     elif vnets.present is None or missing:

@@ -1,0 +1,146 @@
+"""How the collector reaches ARM: cloud, endpoint, token scope, TLS trust, time and concurrency budgets."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+from azure.core.credentials import TokenCredential
+from azure.identity import AzureAuthorityHosts
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Cloud:
+    name: str
+    arm_endpoint: str
+    authority: str
+    token_scope: str
+
+
+CLOUDS: dict[str, Cloud] = {
+    cloud.name: cloud
+    for cloud in (
+        Cloud(
+            "AzureCloud",
+            "https://management.azure.com",
+            AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
+            "https://management.azure.com/.default",
+        ),
+        Cloud(
+            "AzureUSGovernment",
+            "https://management.usgovcloudapi.net",
+            AzureAuthorityHosts.AZURE_GOVERNMENT,
+            "https://management.usgovcloudapi.net/.default",
+        ),
+        Cloud(
+            "AzureChinaCloud",
+            "https://management.chinacloudapi.cn",
+            AzureAuthorityHosts.AZURE_CHINA,
+            "https://management.chinacloudapi.cn/.default",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """Everything about the connection; none of it changes what is collected.
+
+    `credential` is for embedding and tests: when it is None the collector uses the token in
+    `AMLAUDIT_ACCESS_TOKEN`, else `DefaultAzureCredential`.
+    """
+
+    cloud: str = "AzureCloud"
+    tenant: str | None = None
+    arm_endpoint: str | None = None
+    token_scope: str | None = None
+    ca_bundle: str | None = None
+    timeout: float | None = None
+    concurrency: int = 8
+    retry_total: int = 10
+    retry_backoff_factor: float = 0.8
+    retry_backoff_max: float = 60.0
+    credential: TokenCredential | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.cloud not in CLOUDS:
+            raise ValueError(f"unknown cloud {self.cloud!r}; expected one of {', '.join(CLOUDS)}")
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if self.timeout is not None and self.timeout <= 0:
+            raise ValueError("timeout must be positive")
+
+    @property
+    def endpoint(self) -> str:
+        return (self.arm_endpoint or CLOUDS[self.cloud].arm_endpoint).rstrip("/")
+
+    @property
+    def scope(self) -> str:
+        """The token scope. `--arm-endpoint` alone keeps the cloud's audience: a proxy in front of
+        ARM still wants ARM tokens."""
+        return self.token_scope or CLOUDS[self.cloud].token_scope
+
+    @property
+    def authority(self) -> str:
+        return CLOUDS[self.cloud].authority
+
+
+_CONNECTION_OPTIONS = (
+    click.option("--tenant", default=None, help="Entra tenant to request tokens from."),
+    click.option(
+        "--cloud",
+        type=click.Choice(list(CLOUDS)),
+        default="AzureCloud",
+        show_default=True,
+        help="Sets the ARM endpoint, the authority and the token scope.",
+    ),
+    click.option("--arm-endpoint", default=None, help="ARM base URL, overriding the cloud's."),
+    click.option("--token-scope", default=None, help="Token scope, overriding the cloud's."),
+    click.option(
+        "--ca-bundle",
+        type=click.Path(exists=True, dir_okay=False),
+        default=None,
+        help="PEM file of the CAs to trust for ARM (TLS-inspecting proxies).",
+    ),
+    click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+                 help="Overall collection budget in seconds."),
+    click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+                 help="ARM requests in flight at once."),
+)
+
+
+def connection_options(command: Callable[..., T]) -> Callable[..., T]:
+    """Adds the connection options to a click command, which then receives `connection: ConnectionSettings`."""
+
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any,
+        tenant: str | None,
+        cloud: str,
+        arm_endpoint: str | None,
+        token_scope: str | None,
+        ca_bundle: str | None,
+        timeout: float | None,
+        concurrency: int,
+        **kwargs: Any,
+    ) -> T:
+        connection = ConnectionSettings(
+            cloud=cloud,
+            tenant=tenant,
+            arm_endpoint=arm_endpoint,
+            token_scope=token_scope,
+            ca_bundle=ca_bundle,
+            timeout=timeout,
+            concurrency=concurrency,
+        )
+        return command(*args, connection=connection, **kwargs)
+
+    decorated: Callable[..., T] = wrapper
+    for option in reversed(_CONNECTION_OPTIONS):
+        decorated = option(decorated)
+    return decorated

@@ -22,7 +22,9 @@ def secured_or_unknown(
     secured, gap = ctx.vnet_secured(resource_id, resource_type)
     if secured is None:
         return None, ctx.finding(
-            Status.UNKNOWN, subject_of(ctx, resource_id), f"The {label} of {ctx.name} cannot be read: {gap}.",
+            Status.UNKNOWN,
+            subject_of(ctx, resource_id),
+            f"The {label} of {ctx.name} cannot be read: {gap}.",
             missing=gap,
         )
     return secured, None
@@ -68,11 +70,19 @@ def bypass_findings(
     if value is None:
         evidence["defaulted"] = [f"{key} = AzureServices"]
     if eq(value, "None"):
-        yield ctx.finding(Status.FAIL, resource_id, f"The {label} of {ctx.name} does not let trusted Microsoft "
-                          "services through its firewall.", **evidence)
+        yield ctx.finding(
+            Status.FAIL,
+            resource_id,
+            f"The {label} of {ctx.name} does not let trusted Microsoft services through its firewall.",
+            **evidence,
+        )
     else:
-        yield ctx.finding(Status.PASS, resource_id, f"The {label} of {ctx.name} lets trusted Microsoft services "
-                          "through its firewall.", **evidence)
+        yield ctx.finding(
+            Status.PASS,
+            resource_id,
+            f"The {label} of {ctx.name} lets trusted Microsoft services through its firewall.",
+            **evidence,
+        )
 
 
 def workspace_network_reach_findings(
@@ -95,11 +105,26 @@ def workspace_network_reach_findings(
     }
     if answer:
         note = "" if how and how.startswith("same") else " (the same VNet is recommended)"
-        yield ctx.finding(Status.PASS, resource_id, f"The {label} of {ctx.name} is reachable through the {how}"
-                          f"{note}.", reached_via=how, **evidence)
+        yield ctx.finding(
+            Status.PASS,
+            resource_id,
+            f"The {label} of {ctx.name} is reachable through the {how}{note}.",
+            reached_via=how,
+            **evidence,
+        )
     elif answer is None:
-        yield ctx.finding(Status.UNKNOWN, resource_id, f"Whether the {label} of {ctx.name} is reachable from the "
-                          f"workspace network is undecided: {'; '.join(missing)}.", missing=missing, **evidence)
+        yield ctx.finding(
+            Status.UNKNOWN,
+            resource_id,
+            f"Whether the {label} of {ctx.name} is reachable from the "
+            f"workspace network is undecided: {'; '.join(missing)}.",
+            missing=missing,
+            **evidence,
+        )
     else:
-        yield ctx.finding(Status.FAIL, resource_id, f"The {label} of {ctx.name} is reachable neither from a "
-                          "workspace VNet nor from a VNet peered with one.", **evidence)
+        yield ctx.finding(
+            Status.FAIL,
+            resource_id,
+            f"The {label} of {ctx.name} is reachable neither from a workspace VNet nor from a VNet peered with one.",
+            **evidence,
+        )

@@ -31,7 +31,7 @@ class WorkspaceVnets:
 
     @property
     def present(self) -> bool | None:
-        """"WS has workspace VNets": None when that cannot be known."""
+        """ "WS has workspace VNets": None when that cannot be known."""
         if self.names:
             return True
         return None if self.unknown else False
@@ -135,7 +135,7 @@ class WorkspaceContext:
 
     @cached_property
     def has_private_endpoint(self) -> bool | None:
-        """"WS has an approved private endpoint": None when endpoints were hidden by an error."""
+        """ "WS has an approved private endpoint": None when endpoints were hidden by an error."""
         if self.approved_endpoints:
             return True
         return None if self.endpoint_gap else False
@@ -259,8 +259,10 @@ class WorkspaceContext:
                 if peered:
                     return True, f"peered VNet {self.vnet_display(vnet)} (peered with {self.vnet_display(ws_vnet)})", []
                 if peered is None:
-                    missing.append(f"peering between {self.vnet_display(vnet)} and {self.vnet_display(ws_vnet)} "
-                                   "cannot be confirmed (a VNet is absent)")
+                    missing.append(
+                        f"peering between {self.vnet_display(vnet)} and {self.vnet_display(ws_vnet)} "
+                        "cannot be confirmed (a VNet is absent)"
+                    )
         return (None if missing else False), None, missing
 
     def vnet_display(self, key: str) -> str:

@@ -136,8 +136,9 @@ def judge(rule: Rule, ctx: WorkspaceContext) -> list[Result]:
     if not findings:
         gap = next((g for t in rule.reads if (g := ctx.topo.gap(t, ctx.id))), None)
         if gap:
-            findings = [ctx.finding(Status.UNKNOWN, ctx.id, f"The subjects of this rule are unknown: {gap}.",
-                                    missing=gap)]
+            findings = [
+                ctx.finding(Status.UNKNOWN, ctx.id, f"The subjects of this rule are unknown: {gap}.", missing=gap)
+            ]
         else:
             findings = [ctx.finding(Status.NOT_APPLICABLE, ctx.id, f"{ctx.name} has no subject for this rule.")]
     return [_result(rule, ctx.id, f) for f in findings]
@@ -192,8 +193,7 @@ def scan_topology(
         summaries.append(workspace_summary(ws, ctx, None))
         for rule in rules:
             results.extend(judge(rule, ctx))
-    results.sort(key=lambda r: (lid(r.workspace_id), order.get(r.rule_id, len(order)), r.rule_id,
-                                lid(r.resource_id)))
+    results.sort(key=lambda r: (lid(r.workspace_id), order.get(r.rule_id, len(order)), r.rule_id, lid(r.resource_id)))
     return summaries, results
 
 

@@ -72,8 +72,6 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-
-
 @dataclass(frozen=True)
 class Rule:
     """One catalogue rule: its public metadata beside the pure function that judges it."""

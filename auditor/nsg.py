@@ -83,7 +83,7 @@ def rules_by_priority(nsg: Resource) -> tuple[list[dict[str, Any]], bool]:
     assumed = defaults is None
     rules = [r for r in as_list(p.get("securityRules")) if isinstance(r, dict)]
     rules += list(AZURE_DEFAULT_RULES) if assumed else [r for r in as_list(defaults) if isinstance(r, dict)]
-    return sorted(rules, key=lambda r: _priority(r) if _priority(r) is not None else 1 << 30), assumed
+    return sorted(rules, key=lambda r: (_priority(r) is None, _priority(r) or 0)), assumed
 
 
 def _priority(rule: dict[str, Any]) -> int | None:
@@ -91,9 +91,7 @@ def _priority(rule: dict[str, Any]) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def inbound_tcp_verdict(
-    nsg: Resource, port: int, sources: set[str], subnet_prefixes: list[str]
-) -> Verdict:
+def inbound_tcp_verdict(nsg: Resource, port: int, sources: set[str], subnet_prefixes: list[str]) -> Verdict:
     """First match for inbound TCP `port` from any of `sources` (lower-cased tags) into the subnet.
 
     A rule matches when: direction Inbound; protocol Tcp or *; a source in `sources` and no
@@ -117,9 +115,7 @@ def inbound_tcp_verdict(
             continue
         if "*" not in merged(rp, "sourcePortRange", "sourcePortRanges"):
             continue
-        if not any(
-            port_range_includes(r, port) for r in merged(rp, "destinationPortRange", "destinationPortRanges")
-        ):
+        if not any(port_range_includes(r, port) for r in merged(rp, "destinationPortRange", "destinationPortRanges")):
             continue
         destination = _destination_matches(
             merged(rp, "destinationAddressPrefix", "destinationAddressPrefixes"), subnet_prefixes

@@ -101,9 +101,7 @@ _EMBEDDED: dict[str, tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]] = {
     MANAGED_NETWORK: (("outboundRules", (("properties", "managedNetwork", "outboundRules"),)),),
     ONLINE_ENDPOINT: (("deployments", (("deployments",), ("properties", "deployments"))),),
     DNS_ZONE: (("virtualNetworkLinks", (("virtualNetworkLinks",), ("properties", "virtualNetworkLinks"))),),
-    PRIVATE_ENDPOINT: (
-        ("privateDnsZoneGroups", (("privateDnsZoneGroups",), ("properties", "privateDnsZoneGroups"))),
-    ),
+    PRIVATE_ENDPOINT: (("privateDnsZoneGroups", (("privateDnsZoneGroups",), ("properties", "privateDnsZoneGroups"))),),
     ROUTE_TABLE: (("routes", (("properties", "routes"),)),),
 }
 
@@ -187,8 +185,7 @@ def _embedded_children(resource: Resource) -> Iterable[Resource]:
             if isinstance(container, dict):
                 # A map keyed by name (managed outbound rules).
                 entries: Iterable[Any] = (
-                    {"name": key, **value} if isinstance(value, dict) else None
-                    for key, value in container.items()
+                    {"name": key, **value} if isinstance(value, dict) else None for key, value in container.items()
                 )
             elif isinstance(container, list):
                 entries = container
@@ -335,15 +332,15 @@ class Topology:
             if known is not None:
                 known.status = status
                 continue
-            pe = self.get(ep_id)
-            subnet = ref_id(props(pe).get("subnet")) if pe else None
+            endpoint = self.get(ep_id)
+            subnet = ref_id(props(endpoint).get("subnet")) if endpoint else None
             by_endpoint[lid(ep_id)] = Connection(
                 endpoint_id=ep_id,
                 status=status,
                 group=None,
                 vnet_id=vnet_of_subnet(subnet) if subnet else None,
                 subnet_id=subnet,
-                endpoint_present=pe is not None,
+                endpoint_present=endpoint is not None,
             )
         return [by_endpoint[k] for k in sorted(by_endpoint)]
 
@@ -507,9 +504,7 @@ class Topology:
 
 def _pe_entries(pe: Resource) -> list[dict[str, Any]]:
     p = props(pe)
-    entries = as_list(p.get("privateLinkServiceConnections")) + as_list(
-        p.get("manualPrivateLinkServiceConnections")
-    )
+    entries = as_list(p.get("privateLinkServiceConnections")) + as_list(p.get("manualPrivateLinkServiceConnections"))
     return [e for e in entries if isinstance(e, dict)]
 
 

@@ -34,8 +34,12 @@ def _each_customer_vnet_compute(ctx: WorkspaceContext) -> Iterator[tuple[Resourc
     """Each training compute, with the `not_applicable` finding for those in the managed VNet."""
     for compute in ctx.training_computes:
         if _in_managed_vnet(ctx, compute):
-            yield compute, ctx.finding(NOT_APPLICABLE, compute["id"], f"{compute.get('name')} runs in the managed "
-                                       f"VNet of {ctx.name}.")
+            yield (
+                compute,
+                ctx.finding(
+                    NOT_APPLICABLE, compute["id"], f"{compute.get('name')} runs in the managed VNet of {ctx.name}."
+                ),
+            )
         else:
             yield compute, None
 
@@ -87,16 +91,29 @@ def compute_in_workspace_vnet(ctx: WorkspaceContext) -> Iterable[Finding]:
         vnet = vnet_of_subnet(subnet) if subnet else None
         evidence = {"subnet": subnet, "vnet": vnet, "workspace_vnets": sorted(vnets.names.values())}
         if not subnet or vnets.present is False:
-            yield ctx.finding(NOT_APPLICABLE, compute["id"], f"{compute.get('name')} has no subnet, or {ctx.name} "
-                              "has no workspace VNet.", **evidence)
+            yield ctx.finding(
+                NOT_APPLICABLE,
+                compute["id"],
+                f"{compute.get('name')} has no subnet, or {ctx.name} has no workspace VNet.",
+                **evidence,
+            )
         elif vnets.present is None:
-            yield ctx.finding(UNKNOWN, compute["id"], f"Workspace VNets of {ctx.name} are unknown: "
-                              f"{'; '.join(vnets.gaps)}.", missing=vnets.gaps, **evidence)
+            yield ctx.finding(
+                UNKNOWN,
+                compute["id"],
+                f"Workspace VNets of {ctx.name} are unknown: {'; '.join(vnets.gaps)}.",
+                missing=vnets.gaps,
+                **evidence,
+            )
         elif vnet and vnet in vnets:
             yield ctx.finding(PASS, compute["id"], f"{compute.get('name')} runs in workspace VNet {vnet}.", **evidence)
         else:
-            yield ctx.finding(FAIL, compute["id"], f"{compute.get('name')} runs in VNet {vnet}, which holds no "
-                              f"private endpoint of {ctx.name}.", **evidence)
+            yield ctx.finding(
+                FAIL,
+                compute["id"],
+                f"{compute.get('name')} runs in VNet {vnet}, which holds no private endpoint of {ctx.name}.",
+                **evidence,
+            )
 
 
 @rule(
@@ -128,15 +145,28 @@ def compute_in_workspace_region(ctx: WorkspaceContext) -> Iterable[Finding]:
         if ws_region and own_region and own_region != ws_region:
             yield ctx.finding(FAIL, compute["id"], f"{name} is in {own}, {ctx.name} in {ctx.location}.", **evidence)
         elif ws_region and vnet_region and vnet_region != ws_region:
-            yield ctx.finding(FAIL, compute["id"], f"The VNet of {name} is in {vnet.get('location')}, {ctx.name} in "  # type: ignore[union-attr]
-                              f"{ctx.location}.", **evidence)
+            yield ctx.finding(
+                FAIL,
+                compute["id"],
+                f"The VNet of {name} is in {vnet.get('location')}, {ctx.name} in "  # type: ignore[union-attr]
+                f"{ctx.location}.",
+                **evidence,
+            )
         elif not ws_region or not own_region or (vnet_id and not vnet_region):
-            missing = [what for what, value in (("workspace location", ws_region), ("compute location", own_region))
-                       if not value]
+            missing = [
+                what
+                for what, value in (("workspace location", ws_region), ("compute location", own_region))
+                if not value
+            ]
             if vnet_id and not vnet_region:
                 missing.append(ctx.topo.gap(VNET_TYPE, vnet_id) or f"VNet {vnet_id} is absent or has no location")
-            yield ctx.finding(UNKNOWN, compute["id"], f"Region of {name} undecided: {'; '.join(missing)}.",
-                              missing=missing, **evidence)
+            yield ctx.finding(
+                UNKNOWN,
+                compute["id"],
+                f"Region of {name} undecided: {'; '.join(missing)}.",
+                missing=missing,
+                **evidence,
+            )
         else:
             yield ctx.finding(PASS, compute["id"], f"{name} is in the workspace's region.", **evidence)
 
@@ -164,11 +194,16 @@ def compute_in_workspace_subscription(ctx: WorkspaceContext) -> Iterable[Finding
         theirs, ours = subscription_of(subnet), subscription_of(ctx.id)
         evidence = {"subnet": subnet, "subnet_subscription": theirs, "workspace_subscription": ours}
         if theirs and ours and theirs.lower() == ours.lower():
-            yield ctx.finding(PASS, compute["id"], f"{compute.get('name')} is in the workspace's subscription.",
-                              **evidence)
+            yield ctx.finding(
+                PASS, compute["id"], f"{compute.get('name')} is in the workspace's subscription.", **evidence
+            )
         else:
-            yield ctx.finding(FAIL, compute["id"], f"The subnet of {compute.get('name')} is in subscription {theirs}, "
-                              f"{ctx.name} in {ours}.", **evidence)
+            yield ctx.finding(
+                FAIL,
+                compute["id"],
+                f"The subnet of {compute.get('name')} is in subscription {theirs}, {ctx.name} in {ours}.",
+                **evidence,
+            )
 
 
 def _management_sources(ctx: WorkspaceContext, tag: str) -> set[str]:
@@ -212,19 +247,24 @@ def inbound_management_allowed(ctx: WorkspaceContext) -> Iterable[Finding]:
             continue
         nsg_id = ref_id(props(subnet).get("networkSecurityGroup"))
         if not nsg_id:
-            yield ctx.finding(PASS, compute["id"], f"Subnet of {name} has no NSG, so nothing blocks TCP "
-                              f"{MANAGEMENT_PORT} (note: consider an NSG that allows only what is needed).",
-                              subnet=subnet_id, network_security_group=None)
+            yield ctx.finding(
+                PASS,
+                compute["id"],
+                f"Subnet of {name} has no NSG, so nothing blocks TCP "
+                f"{MANAGEMENT_PORT} (note: consider an NSG that allows only what is needed).",
+                subnet=subnet_id,
+                network_security_group=None,
+            )
             continue
         nsg = ctx.topo.get(nsg_id)
         if nsg is None:
             reason = ctx.topo.gap(NSG_TYPE, nsg_id) or f"NSG {nsg_id} is absent from the inventory"
-            yield ctx.finding(UNKNOWN, compute["id"], f"NSG of {name} unknown: {reason}.", missing=reason,
-                              subnet=subnet_id)
+            yield ctx.finding(
+                UNKNOWN, compute["id"], f"NSG of {name} unknown: {reason}.", missing=reason, subnet=subnet_id
+            )
             continue
         prefixes = subnet_prefixes(subnet)
-        verdict = inbound_tcp_verdict(nsg, MANAGEMENT_PORT, _management_sources(ctx, "AzureMachineLearning"),
-                                      prefixes)
+        verdict = inbound_tcp_verdict(nsg, MANAGEMENT_PORT, _management_sources(ctx, "AzureMachineLearning"), prefixes)
         legacy = inbound_tcp_verdict(nsg, 29876, _management_sources(ctx, "BatchNodeManagement"), prefixes)
         evidence = {
             "subnet": subnet_id,
@@ -234,14 +274,28 @@ def inbound_management_allowed(ctx: WorkspaceContext) -> Iterable[Finding]:
             **ip_evidence,
         }
         if verdict.access == "Allow":
-            yield ctx.finding(PASS, compute["id"], f"NSG {nsg.get('name')} allows inbound TCP {MANAGEMENT_PORT} from "
-                              f"AzureMachineLearning to {name} (rule {verdict.rule}).", **evidence)
+            yield ctx.finding(
+                PASS,
+                compute["id"],
+                f"NSG {nsg.get('name')} allows inbound TCP {MANAGEMENT_PORT} from "
+                f"AzureMachineLearning to {name} (rule {verdict.rule}).",
+                **evidence,
+            )
         elif verdict.access is None:
-            yield ctx.finding(UNKNOWN, compute["id"], f"NSG {nsg.get('name')} cannot be evaluated for {name}: "
-                              f"{verdict.reason} (rule {verdict.rule}).", **evidence)
+            yield ctx.finding(
+                UNKNOWN,
+                compute["id"],
+                f"NSG {nsg.get('name')} cannot be evaluated for {name}: {verdict.reason} (rule {verdict.rule}).",
+                **evidence,
+            )
         else:
-            yield ctx.finding(FAIL, compute["id"], f"NSG {nsg.get('name')} blocks inbound TCP {MANAGEMENT_PORT} from "
-                              f"AzureMachineLearning to {name} ({verdict.rule or 'no allow rule'}).", **evidence)
+            yield ctx.finding(
+                FAIL,
+                compute["id"],
+                f"NSG {nsg.get('name')} blocks inbound TCP {MANAGEMENT_PORT} from "
+                f"AzureMachineLearning to {name} ({verdict.rule or 'no allow rule'}).",
+                **evidence,
+            )
 
 
 def _routes(ctx: WorkspaceContext, table: Resource) -> list[dict[str, object]]:
@@ -284,23 +338,35 @@ def forced_tunnel_keeps_management_routes(ctx: WorkspaceContext) -> Iterable[Fin
             yield ctx.finding(UNKNOWN, compute["id"], f"Route table of {name} unknown: {reason}.", missing=reason)
             continue
         routes = _routes(ctx, table) if table else []
-        tunnel = [r for r in routes if r.get("addressPrefix") == "0.0.0.0/0"
-                  and str(r.get("nextHopType", "")).lower() in FORCED_TUNNEL_HOPS]
+        tunnel = [
+            r
+            for r in routes
+            if r.get("addressPrefix") == "0.0.0.0/0" and str(r.get("nextHopType", "")).lower() in FORCED_TUNNEL_HOPS
+        ]
         evidence = {"subnet": subnet_id, "route_table": table_id, "default_routes": tunnel, **ip_evidence}
         if not tunnel:
-            yield ctx.finding(NOT_APPLICABLE, compute["id"], f"The subnet of {name} does not force-tunnel 0.0.0.0/0.",
-                              **evidence)
+            yield ctx.finding(
+                NOT_APPLICABLE, compute["id"], f"The subnet of {name} does not force-tunnel 0.0.0.0/0.", **evidence
+            )
             continue
         tags = {"azuremachinelearning", f"azuremachinelearning.{ctx.region}"}
-        keep = [r for r in routes if str(r.get("addressPrefix", "")).lower() in tags and eq(r.get("nextHopType"),
-                                                                                         "Internet")]
+        keep = [
+            r
+            for r in routes
+            if str(r.get("addressPrefix", "")).lower() in tags and eq(r.get("nextHopType"), "Internet")
+        ]
         evidence["management_routes"] = keep
         if keep:
-            yield ctx.finding(PASS, compute["id"], f"Route table of {name} sends AzureMachineLearning to the internet.",
-                              **evidence)
+            yield ctx.finding(
+                PASS, compute["id"], f"Route table of {name} sends AzureMachineLearning to the internet.", **evidence
+            )
         else:
-            yield ctx.finding(FAIL, compute["id"], f"Route table of {name} force-tunnels 0.0.0.0/0 without an "
-                              "AzureMachineLearning route to the internet.", **evidence)
+            yield ctx.finding(
+                FAIL,
+                compute["id"],
+                f"Route table of {name} force-tunnels 0.0.0.0/0 without an AzureMachineLearning route to the internet.",
+                **evidence,
+            )
 
 
 @rule(
@@ -322,19 +388,31 @@ def no_public_ip_has_private_link(ctx: WorkspaceContext) -> Iterable[Finding]:
             continue
         name = compute.get("name")
         value = compute_block(compute).get("enableNodePublicIp")
-        evidence = {"properties.properties.enableNodePublicIp": value,
-                    "has_approved_private_endpoint": ctx.has_private_endpoint}
+        evidence = {
+            "properties.properties.enableNodePublicIp": value,
+            "has_approved_private_endpoint": ctx.has_private_endpoint,
+        }
         if value is not False:
             yield ctx.finding(NOT_APPLICABLE, compute["id"], f"{name} has a public IP.", **evidence)
         elif ctx.has_private_endpoint:
-            yield ctx.finding(PASS, compute["id"], f"{ctx.name} has a private endpoint for no-public-IP {name}.",
-                              **evidence)
+            yield ctx.finding(
+                PASS, compute["id"], f"{ctx.name} has a private endpoint for no-public-IP {name}.", **evidence
+            )
         elif ctx.has_private_endpoint is None:
-            yield ctx.finding(UNKNOWN, compute["id"], f"Private endpoints of {ctx.name} are unknown: "
-                              f"{ctx.endpoint_gap}.", missing=ctx.endpoint_gap, **evidence)
+            yield ctx.finding(
+                UNKNOWN,
+                compute["id"],
+                f"Private endpoints of {ctx.name} are unknown: {ctx.endpoint_gap}.",
+                missing=ctx.endpoint_gap,
+                **evidence,
+            )
         else:
-            yield ctx.finding(FAIL, compute["id"], f"No-public-IP {name} needs a private endpoint of {ctx.name}, "
-                              "which has none.", **evidence)
+            yield ctx.finding(
+                FAIL,
+                compute["id"],
+                f"No-public-IP {name} needs a private endpoint of {ctx.name}, which has none.",
+                **evidence,
+            )
 
 
 def _public_ssh(ctx: WorkspaceContext, compute: Resource) -> tuple[bool, dict[str, object]]:
@@ -404,15 +482,20 @@ def training_on_private_ips(ctx: WorkspaceContext) -> Iterable[Finding]:
         public, evidence = has_public_ip(compute)
         name = compute.get("name")
         if scenario == "unknown":
-            yield ctx.finding(UNKNOWN, compute["id"], f"Scenario of {ctx.name} is unknown.", scenario=scenario,
-                              **evidence)
+            yield ctx.finding(
+                UNKNOWN, compute["id"], f"Scenario of {ctx.name} is unknown.", scenario=scenario, **evidence
+            )
         elif scenario != "private-workspace":
-            yield ctx.finding(NOT_APPLICABLE, compute["id"], f"{ctx.name} is not a private workspace ({scenario}).",
-                              scenario=scenario)
+            yield ctx.finding(
+                NOT_APPLICABLE, compute["id"], f"{ctx.name} is not a private workspace ({scenario}).", scenario=scenario
+            )
         elif public:
-            yield ctx.finding(FAIL, compute["id"], f"{name} has a public IP in private workspace {ctx.name}.",
-                              scenario=scenario, **evidence)
+            yield ctx.finding(
+                FAIL,
+                compute["id"],
+                f"{name} has a public IP in private workspace {ctx.name}.",
+                scenario=scenario,
+                **evidence,
+            )
         else:
             yield ctx.finding(PASS, compute["id"], f"{name} runs on private IPs.", scenario=scenario, **evidence)
-
-

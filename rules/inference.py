@@ -43,8 +43,12 @@ def _cluster_or_finding(ctx: WorkspaceContext, compute: Resource) -> tuple[Resou
     if kind is None:
         return None, ctx.finding(UNKNOWN, compute["id"], f"{name} names no cluster (properties.resourceId).")
     if kind != "managed":
-        return None, ctx.finding(NOT_APPLICABLE, compute["id"], f"The cluster of {name} is not an AKS managed "
-                                 f"cluster ({cluster_id}).", **{"properties.resourceId": cluster_id})
+        return None, ctx.finding(
+            NOT_APPLICABLE,
+            compute["id"],
+            f"The cluster of {name} is not an AKS managed cluster ({cluster_id}).",
+            **{"properties.resourceId": cluster_id},
+        )
     cluster = ctx.topo.get(cluster_id)
     if cluster is None:
         reason = ctx.topo.gap(AKS_TYPE, cluster_id) or f"AKS cluster {cluster_id} is absent from the inventory"
@@ -80,14 +84,17 @@ def endpoints_score_privately(ctx: WorkspaceContext) -> Iterable[Finding]:
         if scenario == "unknown":
             yield ctx.finding(UNKNOWN, endpoint["id"], f"Scenario of {ctx.name} is unknown.", **evidence)
         elif scenario not in ("private-workspace", "private-workspace-public-access"):
-            yield ctx.finding(NOT_APPLICABLE, endpoint["id"], f"{ctx.name} has no private endpoint ({scenario}).",
-                              **evidence)
+            yield ctx.finding(
+                NOT_APPLICABLE, endpoint["id"], f"{ctx.name} has no private endpoint ({scenario}).", **evidence
+            )
         elif value is None or eq(value, "Enabled"):
-            yield ctx.finding(FAIL, endpoint["id"], f"Online endpoint {name} accepts public scoring requests.",
-                              **evidence)
+            yield ctx.finding(
+                FAIL, endpoint["id"], f"Online endpoint {name} accepts public scoring requests.", **evidence
+            )
         else:
-            yield ctx.finding(PASS, endpoint["id"], f"Online endpoint {name} accepts scoring only privately.",
-                              **evidence)
+            yield ctx.finding(
+                PASS, endpoint["id"], f"Online endpoint {name} accepts scoring only privately.", **evidence
+            )
 
 
 def _managed_deployments(ctx: WorkspaceContext) -> list[Resource]:
@@ -118,16 +125,19 @@ def _managed_deployments(ctx: WorkspaceContext) -> list[Resource]:
 def deployments_egress_privately(ctx: WorkspaceContext) -> Iterable[Finding]:
     for deployment in _managed_deployments(ctx):
         value = props(deployment).get("egressPublicNetworkAccess")
-        evidence: dict[str, object] = {"properties.egressPublicNetworkAccess": value,
-                                       "isolation_mode": ctx.isolation_mode}
+        evidence: dict[str, object] = {
+            "properties.egressPublicNetworkAccess": value,
+            "isolation_mode": ctx.isolation_mode,
+        }
         if value is None:
             evidence["defaulted"] = ["properties.egressPublicNetworkAccess = Enabled"]
         name = deployment.get("name")
         if ctx.is_managed:
             yield ctx.finding(NOT_APPLICABLE, deployment["id"], f"{ctx.name} uses a managed network.", **evidence)
         elif value is None or eq(value, "Enabled"):
-            yield ctx.finding(FAIL, deployment["id"], f"Deployment {name} egresses through the public internet.",
-                              **evidence)
+            yield ctx.finding(
+                FAIL, deployment["id"], f"Deployment {name} egresses through the public internet.", **evidence
+            )
         else:
             yield ctx.finding(PASS, deployment["id"], f"Deployment {name} egresses privately.", **evidence)
 
@@ -153,21 +163,34 @@ def aks_in_vnet(ctx: WorkspaceContext) -> Iterable[Finding]:
             continue
         assert cluster is not None
         pools = agent_pools(ctx, cluster)
-        evidence = {"cluster": cluster["id"],
-                    "agent_pools": {str(p.get("name")): props(p).get("vnetSubnetID") for p in pools}}
+        evidence = {
+            "cluster": cluster["id"],
+            "agent_pools": {str(p.get("name")): props(p).get("vnetSubnetID") for p in pools},
+        }
         outside = [str(p.get("name")) for p in pools if not props(p).get("vnetSubnetID")]
         if not pools:
             yield ctx.finding(UNKNOWN, compute["id"], f"Cluster {cluster.get('name')} lists no agent pool.", **evidence)
         elif outside:
-            yield ctx.finding(FAIL, compute["id"], f"Agent pools {', '.join(outside)} of {cluster.get('name')} are in "
-                              "no virtual network.", **evidence)
+            yield ctx.finding(
+                FAIL,
+                compute["id"],
+                f"Agent pools {', '.join(outside)} of {cluster.get('name')} are in no virtual network.",
+                **evidence,
+            )
         else:
-            yield ctx.finding(PASS, compute["id"], f"Every agent pool of {cluster.get('name')} is in a VNet.",
-                              **evidence)
+            yield ctx.finding(
+                PASS, compute["id"], f"Every agent pool of {cluster.get('name')} is in a VNet.", **evidence
+            )
 
 
-def _reach_from(ctx: WorkspaceContext, vnet_key: str, resource_id: str | None, resource_type: str,
-                groups: tuple[str, ...] | None, service_endpoints: bool) -> tuple[bool | None, list[str]]:
+def _reach_from(
+    ctx: WorkspaceContext,
+    vnet_key: str,
+    resource_id: str | None,
+    resource_type: str,
+    groups: tuple[str, ...] | None,
+    service_endpoints: bool,
+) -> tuple[bool | None, list[str]]:
     """Whether a resource is reachable from that very VNet (peering does not count)."""
     if resource_id is None:
         return None, [f"{ctx.name} references no {resource_type}"]
@@ -212,8 +235,12 @@ def workspace_reachable_from_aks_vnet(ctx: WorkspaceContext) -> Iterable[Finding
                 vnets.setdefault(lid(vnet), vnet)
     for key, vnet_id in sorted(vnets.items()):
         ws_in = any(c.vnet_id and lid(c.vnet_id) == key for c in ctx.approved_endpoints)
-        ws_gaps = [] if ws_in else [f"VNet of endpoint {c.endpoint_id} is unknown" for c in ctx.approved_endpoints
-                                    if c.vnet_id is None] + ([ctx.endpoint_gap] if ctx.endpoint_gap else [])
+        ws_gaps = (
+            []
+            if ws_in
+            else [f"VNet of endpoint {c.endpoint_id} is unknown" for c in ctx.approved_endpoints if c.vnet_id is None]
+            + ([ctx.endpoint_gap] if ctx.endpoint_gap else [])
+        )
         checks = {
             "workspace": (True if ws_in else (None if ws_gaps else False), ws_gaps),
             "storage": _reach_from(ctx, key, ctx.storage_id, STORAGE_TYPE, ("blob", "file"), True),
@@ -223,18 +250,28 @@ def workspace_reachable_from_aks_vnet(ctx: WorkspaceContext) -> Iterable[Finding
             checks["container registry"] = _reach_from(ctx, key, ctx.registry_id, REGISTRY_TYPE, None, False)
         missing = [name for name, (ok, _) in checks.items() if ok is False]
         undecided = {name: gaps for name, (ok, gaps) in checks.items() if ok is None}
-        evidence = {"reachable": {name: ok for name, (ok, _) in checks.items()}, "missing": missing,
-                    "undecided": undecided}
+        evidence = {
+            "reachable": {name: ok for name, (ok, _) in checks.items()},
+            "missing": missing,
+            "undecided": undecided,
+        }
         verdict = all_of(*(ok for ok, _ in checks.values()))
         if verdict is False:
-            yield ctx.finding(FAIL, vnet_id, f"From AKS VNet {vnet_id}, {', '.join(missing)} of {ctx.name} "
-                              f"{'is' if len(missing) == 1 else 'are'} not reachable.", **evidence)
+            yield ctx.finding(
+                FAIL,
+                vnet_id,
+                f"From AKS VNet {vnet_id}, {', '.join(missing)} of {ctx.name} "
+                f"{'is' if len(missing) == 1 else 'are'} not reachable.",
+                **evidence,
+            )
         elif verdict is None:
-            yield ctx.finding(UNKNOWN, vnet_id, f"Reach from AKS VNet {vnet_id} is undecided for "
-                              f"{', '.join(undecided)}.", **evidence)
+            yield ctx.finding(
+                UNKNOWN, vnet_id, f"Reach from AKS VNet {vnet_id} is undecided for {', '.join(undecided)}.", **evidence
+            )
         else:
-            yield ctx.finding(PASS, vnet_id, f"{ctx.name} and its resources are reachable from AKS VNet {vnet_id}.",
-                              **evidence)
+            yield ctx.finding(
+                PASS, vnet_id, f"{ctx.name} and its resources are reachable from AKS VNet {vnet_id}.", **evidence
+            )
 
 
 @rule(
@@ -286,8 +323,10 @@ def aks_private_control_plane(ctx: WorkspaceContext) -> Iterable[Finding]:
         value = dig(props(cluster), "apiServerAccessProfile", "enablePrivateCluster")
         evidence = {"cluster": cluster["id"], "properties.apiServerAccessProfile.enablePrivateCluster": value}
         if value is True:
-            yield ctx.finding(PASS, compute["id"], f"Cluster {cluster.get('name')} has a private control plane.",
-                              **evidence)
+            yield ctx.finding(
+                PASS, compute["id"], f"Cluster {cluster.get('name')} has a private control plane.", **evidence
+            )
         else:
-            yield ctx.finding(FAIL, compute["id"], f"Cluster {cluster.get('name')} has a public control plane.",
-                              **evidence)
+            yield ctx.finding(
+                FAIL, compute["id"], f"Cluster {cluster.get('name')} has a public control plane.", **evidence
+            )

@@ -50,11 +50,16 @@ def key_vault_reachable(ctx: WorkspaceContext) -> Iterable[Finding]:
     elif ctx.key_vault_id is None:
         yield ctx.finding(UNKNOWN, subject, f"{ctx.name} references no key vault.")
     elif present is None:
-        yield ctx.finding(UNKNOWN, subject, f"Workspace VNets of {ctx.name} are unknown: "
-                          f"{'; '.join(ctx.workspace_vnets.gaps)}.", missing=ctx.workspace_vnets.gaps)
+        yield ctx.finding(
+            UNKNOWN,
+            subject,
+            f"Workspace VNets of {ctx.name} are unknown: {'; '.join(ctx.workspace_vnets.gaps)}.",
+            missing=ctx.workspace_vnets.gaps,
+        )
     else:
-        yield from workspace_network_reach_findings(ctx, ctx.key_vault_id, KEY_VAULT_TYPE, LABEL,
-                                                    service_endpoints=True)
+        yield from workspace_network_reach_findings(
+            ctx, ctx.key_vault_id, KEY_VAULT_TYPE, LABEL, service_endpoints=True
+        )
 
 
 @rule(

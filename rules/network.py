@@ -62,29 +62,38 @@ def _dns_servers(vnet: dict[str, object]) -> list[str]:
     reads=(PRIVATE_ENDPOINT_TYPE, VNET_TYPE, DNS_ZONE_TYPE, DNS_LINK_TYPE),
 )
 def dns_zones_resolve_endpoints(ctx: WorkspaceContext) -> Iterable[Finding]:
-    conns = [c for rid in (ctx.id, ctx.storage_id, ctx.key_vault_id, ctx.registry_id) if rid
-             for c in ctx.topo.approved_endpoints(rid)]
+    conns = [
+        c
+        for rid in (ctx.id, ctx.storage_id, ctx.key_vault_id, ctx.registry_id)
+        if rid
+        for c in ctx.topo.approved_endpoints(rid)
+    ]
     judged = [c for c in conns if c.group and c.group.lower() in ZONES_BY_GROUP]
     for key, vnet_conns in sorted(_customer_endpoints_by_vnet(judged).items()):
         vnet = ctx.topo.vnet(key)
         vnet_id = vnet["id"] if vnet else vnet_conns[0].vnet_id or key
         needed = sorted({z for c in vnet_conns for z in ZONES_BY_GROUP[str(c.group).lower()]})
-        evidence: dict[str, object] = {"needed_zones": needed,
-                                       "endpoints": [c.endpoint_id for c in vnet_conns]}
+        evidence: dict[str, object] = {"needed_zones": needed, "endpoints": [c.endpoint_id for c in vnet_conns]}
         if vnet is None:
             reason = ctx.topo.gap(VNET_TYPE, vnet_id) or f"VNet {vnet_id} is absent (its DNS setting cannot be read)"
             yield ctx.finding(UNKNOWN, vnet_id, f"DNS of {vnet_id} unknown: {reason}.", missing=reason, **evidence)
             continue
         servers = _dns_servers(vnet)
         if servers:
-            yield ctx.finding(NOT_APPLICABLE, vnet_id, f"VNet {vnet.get('name')} uses custom DNS servers.",
-                              **{"properties.dhcpOptions.dnsServers": servers})
+            yield ctx.finding(
+                NOT_APPLICABLE,
+                vnet_id,
+                f"VNet {vnet.get('name')} uses custom DNS servers.",
+                **{"properties.dhcpOptions.dnsServers": servers},
+            )
             continue
         if ctx.cloud.lower() != "azurecloud":
-            yield ctx.finding(UNKNOWN, vnet_id, f"Needed zones for cloud {ctx.cloud} are not catalogued.",
-                              cloud=ctx.cloud, **evidence)
+            yield ctx.finding(
+                UNKNOWN, vnet_id, f"Needed zones for cloud {ctx.cloud} are not catalogued.", cloud=ctx.cloud, **evidence
+            )
             continue
-        unlinked, absent = [], []
+        unlinked: list[str] = []
+        absent: list[str] = []
         for zone_name in needed:
             zones = ctx.topo.zones_named(zone_name)
             if not zones:
@@ -94,11 +103,16 @@ def dns_zones_resolve_endpoints(ctx: WorkspaceContext) -> Iterable[Finding]:
                 (absent if hidden else unlinked).append(zone_name)
         evidence.update(unlinked_zones=unlinked, zones_absent_from_inventory=absent)
         if unlinked:
-            yield ctx.finding(FAIL, vnet_id, f"Zones {', '.join(unlinked)} are not linked to VNet {vnet.get('name')}.",
-                              **evidence)
+            yield ctx.finding(
+                FAIL, vnet_id, f"Zones {', '.join(unlinked)} are not linked to VNet {vnet.get('name')}.", **evidence
+            )
         elif absent:
-            yield ctx.finding(UNKNOWN, vnet_id, f"Zones {', '.join(absent)} are not in the inventory (they may live in "
-                              "a subscription not scanned).", **evidence)
+            yield ctx.finding(
+                UNKNOWN,
+                vnet_id,
+                f"Zones {', '.join(absent)} are not in the inventory (they may live in a subscription not scanned).",
+                **evidence,
+            )
         else:
             yield ctx.finding(PASS, vnet_id, f"Every needed zone is linked to VNet {vnet.get('name')}.", **evidence)
 
@@ -147,11 +161,15 @@ def custom_dns_holds_records(ctx: WorkspaceContext) -> Iterable[Finding]:
             yield ctx.finding(NOT_APPLICABLE, vnet_id, f"VNet {vnet.get('name')} uses Azure DNS.")
             continue
         yield ctx.finding(
-            FAIL, vnet_id,
+            FAIL,
+            vnet_id,
             f"VNet {vnet.get('name')} uses custom DNS {', '.join(servers)}: attest that it holds the host records "
             f"of {ctx.name} (waive this result once done).",
-            **{"properties.dhcpOptions.dnsServers": servers, "required_records": _host_records(ctx, conns),
-               "forwarder": AZURE_DNS},
+            **{
+                "properties.dhcpOptions.dnsServers": servers,
+                "required_records": _host_records(ctx, conns),
+                "forwarder": AZURE_DNS,
+            },
         )
 
 
@@ -171,8 +189,12 @@ def custom_dns_holds_records(ctx: WorkspaceContext) -> Iterable[Finding]:
 def peerings_connect_both_ways(ctx: WorkspaceContext) -> Iterable[Finding]:
     ws_vnets = ctx.workspace_vnets
     if ws_vnets.present is None:
-        yield ctx.finding(UNKNOWN, ctx.id, f"Workspace VNets of {ctx.name} are unknown: {'; '.join(ws_vnets.gaps)}.",
-                          missing=ws_vnets.gaps)
+        yield ctx.finding(
+            UNKNOWN,
+            ctx.id,
+            f"Workspace VNets of {ctx.name} are unknown: {'; '.join(ws_vnets.gaps)}.",
+            missing=ws_vnets.gaps,
+        )
         return
     conns = [c for rid in (ctx.key_vault_id, ctx.registry_id) if rid for c in ctx.topo.approved_endpoints(rid)]
     for key, _ in sorted(_customer_endpoints_by_vnet(conns).items()):
@@ -187,14 +209,24 @@ def peerings_connect_both_ways(ctx: WorkspaceContext) -> Iterable[Finding]:
         unconfirmed = [rid for rid, ok in states.items() if ok is None]
         evidence = {"peered_with": {rid: ok for rid, ok in states.items()}}
         if broken:
-            yield ctx.finding(FAIL, vnet_id, f"VNet {vnet_id} is not peered both ways (Connected) with "
-                              f"{', '.join(broken)}.", not_connected=[[vnet_id, b] for b in broken], **evidence)
+            yield ctx.finding(
+                FAIL,
+                vnet_id,
+                f"VNet {vnet_id} is not peered both ways (Connected) with {', '.join(broken)}.",
+                not_connected=[[vnet_id, b] for b in broken],
+                **evidence,
+            )
         elif unconfirmed:
-            yield ctx.finding(UNKNOWN, vnet_id, f"Peering of {vnet_id} with {', '.join(unconfirmed)} cannot be "
-                              "confirmed (a VNet is absent).", **evidence)
+            yield ctx.finding(
+                UNKNOWN,
+                vnet_id,
+                f"Peering of {vnet_id} with {', '.join(unconfirmed)} cannot be confirmed (a VNet is absent).",
+                **evidence,
+            )
         else:
-            yield ctx.finding(PASS, vnet_id, f"VNet {vnet_id} is peered both ways with the workspace VNets.",
-                              **evidence)
+            yield ctx.finding(
+                PASS, vnet_id, f"VNet {vnet_id} is peered both ways with the workspace VNets.", **evidence
+            )
 
 
 @rule(
@@ -216,13 +248,17 @@ def operators_have_path(ctx: WorkspaceContext) -> Iterable[Finding]:
         yield ctx.finding(UNKNOWN, ctx.id, f"Scenario of {ctx.name} is unknown.", scenario=scenario)
         return
     if scenario != "private-workspace":
-        yield ctx.finding(NOT_APPLICABLE, ctx.id, f"{ctx.name} is not a private workspace ({scenario}).",
-                          scenario=scenario)
+        yield ctx.finding(
+            NOT_APPLICABLE, ctx.id, f"{ctx.name} is not a private workspace ({scenario}).", scenario=scenario
+        )
         return
     ws_vnets = sorted(k for k in _customer_endpoints_by_vnet(ctx.approved_endpoints) if not is_managed_vnet(k))
     candidates: dict[str, str] = {}
-    unconfirmed = [f"VNet of endpoint {c.endpoint_id} is unknown" for c in ctx.approved_endpoints
-                   if not c.managed and c.vnet_id is None]
+    unconfirmed = [
+        f"VNet of endpoint {c.endpoint_id} is unknown"
+        for c in ctx.approved_endpoints
+        if not c.managed and c.vnet_id is None
+    ]
     for key in ws_vnets:
         candidates[key] = "workspace VNet"
         for partner in ctx.topo.peering_partners(key):
@@ -233,15 +269,27 @@ def operators_have_path(ctx: WorkspaceContext) -> Iterable[Finding]:
                 unconfirmed.append(f"peering {ctx.vnet_display(key)} ↔ {ctx.vnet_display(partner)} unconfirmed")
     hosts = {key: [h["id"] for h in ctx.topo.operator_hosts_in(key)] for key in sorted(candidates)}
     found = {ctx.vnet_display(k): v for k, v in hosts.items() if v}
-    evidence = {"searched_vnets": {ctx.vnet_display(k): why for k, why in sorted(candidates.items())},
-                "operator_hosts": found}
+    evidence = {
+        "searched_vnets": {ctx.vnet_display(k): why for k, why in sorted(candidates.items())},
+        "operator_hosts": found,
+    }
     unconfirmed += [g for t in (BASTION_TYPE, VNET_GATEWAY_TYPE) if (g := ctx.topo.gap(t, ctx.id, *candidates))]
     if found:
-        yield ctx.finding(PASS, ctx.id, f"Operators reach {ctx.name} through {next(iter(found.values()))[0]}.",
-                          **evidence)
+        yield ctx.finding(
+            PASS, ctx.id, f"Operators reach {ctx.name} through {next(iter(found.values()))[0]}.", **evidence
+        )
     elif unconfirmed:
-        yield ctx.finding(UNKNOWN, ctx.id, f"Operator path into {ctx.name} undecided: {'; '.join(unconfirmed)}.",
-                          missing=unconfirmed, **evidence)
+        yield ctx.finding(
+            UNKNOWN,
+            ctx.id,
+            f"Operator path into {ctx.name} undecided: {'; '.join(unconfirmed)}.",
+            missing=unconfirmed,
+            **evidence,
+        )
     else:
-        yield ctx.finding(FAIL, ctx.id, f"No Bastion host or VNet gateway sits in a workspace VNet of {ctx.name} or a "
-                          "VNet peered with one.", **evidence)
+        yield ctx.finding(
+            FAIL,
+            ctx.id,
+            f"No Bastion host or VNet gateway sits in a workspace VNet of {ctx.name} or a VNet peered with one.",
+            **evidence,
+        )

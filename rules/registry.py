@@ -55,14 +55,25 @@ def registry_uses_private_endpoint(ctx: WorkspaceContext) -> Iterable[Finding]:
     gap = None if registry else ctx.absence(registry_id, REGISTRY_TYPE)
     gap = gap or ctx.topo.endpoint_gap(registry_id, ctx.id)
     if approved and registry is not None:
-        yield ctx.finding(PASS, registry_id, f"The container registry of {ctx.name} has an approved private "
-                          "endpoint.", **evidence)
+        yield ctx.finding(
+            PASS, registry_id, f"The container registry of {ctx.name} has an approved private endpoint.", **evidence
+        )
     elif gap:
-        yield ctx.finding(UNKNOWN, registry_id, f"Private endpoints of the container registry of {ctx.name} are "
-                          f"undecided: {gap}.", missing=gap, **evidence)
+        yield ctx.finding(
+            UNKNOWN,
+            registry_id,
+            f"Private endpoints of the container registry of {ctx.name} are undecided: {gap}.",
+            missing=gap,
+            **evidence,
+        )
     else:
-        yield ctx.finding(FAIL, registry_id, f"The container registry of {ctx.name} has no approved private "
-                          f"endpoint (SKU {evidence['sku.name']}; private endpoints need Premium).", **evidence)
+        yield ctx.finding(
+            FAIL,
+            registry_id,
+            f"The container registry of {ctx.name} has no approved private "
+            f"endpoint (SKU {evidence['sku.name']}; private endpoints need Premium).",
+            **evidence,
+        )
 
 
 @rule(
@@ -122,8 +133,12 @@ def registry_reachable(ctx: WorkspaceContext) -> Iterable[Finding]:
     if present is False:
         yield ctx.finding(NOT_APPLICABLE, registry_id, f"{ctx.name} has no workspace VNet.")
     elif present is None:
-        yield ctx.finding(UNKNOWN, registry_id, f"Workspace VNets of {ctx.name} are unknown: "
-                          f"{'; '.join(ctx.workspace_vnets.gaps)}.", missing=ctx.workspace_vnets.gaps)
+        yield ctx.finding(
+            UNKNOWN,
+            registry_id,
+            f"Workspace VNets of {ctx.name} are unknown: {'; '.join(ctx.workspace_vnets.gaps)}.",
+            missing=ctx.workspace_vnets.gaps,
+        )
     else:
         yield from workspace_network_reach_findings(ctx, registry_id, REGISTRY_TYPE, LABEL, service_endpoints=False)
 
@@ -160,20 +175,38 @@ def image_builds_behind_vnet(ctx: WorkspaceContext) -> Iterable[Finding]:
         "compute_clusters": sorted(str(c.get("name")) for c in clusters),
     }
     if not isinstance(name, str) or not name.strip():
-        yield ctx.finding(FAIL, registry_id, f"{ctx.name} names no image build compute while its registry is behind "
-                          "the VNet.", **evidence)
+        yield ctx.finding(
+            FAIL,
+            registry_id,
+            f"{ctx.name} names no image build compute while its registry is behind the VNet.",
+            **evidence,
+        )
     elif any(eq(c.get("name"), name) for c in clusters):
         yield ctx.finding(PASS, registry_id, f"{ctx.name} builds images on compute cluster {name}.", **evidence)
     elif not ctx.computes:
         gap = ctx.topo.gap(COMPUTE_TYPE, ctx.id)
         reason = gap or f"the inventory holds no compute of {ctx.name}"
-        yield ctx.finding(UNKNOWN, registry_id, f"Image build compute {name} of {ctx.name} cannot be checked: "
-                          f"{reason}.", missing=reason, **evidence)
+        yield ctx.finding(
+            UNKNOWN,
+            registry_id,
+            f"Image build compute {name} of {ctx.name} cannot be checked: {reason}.",
+            missing=reason,
+            **evidence,
+        )
     else:
         gap = ctx.topo.gap(COMPUTE_TYPE, ctx.id)
         if gap:
-            yield ctx.finding(UNKNOWN, registry_id, f"Image build compute {name} of {ctx.name} cannot be checked: "
-                              f"{gap}.", missing=gap, **evidence)
+            yield ctx.finding(
+                UNKNOWN,
+                registry_id,
+                f"Image build compute {name} of {ctx.name} cannot be checked: {gap}.",
+                missing=gap,
+                **evidence,
+            )
         else:
-            yield ctx.finding(FAIL, registry_id, f"Image build compute {name} of {ctx.name} is not a compute "
-                              "cluster of the workspace.", **evidence)
+            yield ctx.finding(
+                FAIL,
+                registry_id,
+                f"Image build compute {name} of {ctx.name} is not a compute cluster of the workspace.",
+                **evidence,
+            )

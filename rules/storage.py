@@ -64,8 +64,9 @@ def storage_private_reach(ctx: WorkspaceContext) -> Iterable[Finding]:
         return
     approved = ctx.topo.approved_endpoints(ctx.storage_id)
     covered = {g for g in GROUPS if any(eq(c.group, g) for c in approved)}
-    uncertain = [f"group of endpoint {c.endpoint_id} is unknown (endpoint resource absent)"
-                 for c in approved if c.group is None]
+    uncertain = [
+        f"group of endpoint {c.endpoint_id} is unknown (endpoint resource absent)" for c in approved if c.group is None
+    ]
     gap = ctx.topo.endpoint_gap(ctx.storage_id, ctx.id)
     uncertain += [gap] if gap else []
     service: list[str] = []
@@ -82,14 +83,24 @@ def storage_private_reach(ctx: WorkspaceContext) -> Iterable[Finding]:
         "groups_without_private_reach": missing,
     }
     if not missing and ctx.storage is not None:
-        yield ctx.finding(PASS, _subject(ctx), f"Default storage of {ctx.name} is reachable privately for blob and "
-                          "file.", **evidence)
+        yield ctx.finding(
+            PASS, _subject(ctx), f"Default storage of {ctx.name} is reachable privately for blob and file.", **evidence
+        )
     elif uncertain:
-        yield ctx.finding(UNKNOWN, _subject(ctx), f"Private reach of the default storage of {ctx.name} is "
-                          f"undecided: {'; '.join(uncertain)}.", missing=uncertain, **evidence)
+        yield ctx.finding(
+            UNKNOWN,
+            _subject(ctx),
+            f"Private reach of the default storage of {ctx.name} is undecided: {'; '.join(uncertain)}.",
+            missing=uncertain,
+            **evidence,
+        )
     else:
-        yield ctx.finding(FAIL, _subject(ctx), f"Default storage of {ctx.name} has no private reach for "
-                          f"{' and '.join(missing)}.", **evidence)
+        yield ctx.finding(
+            FAIL,
+            _subject(ctx),
+            f"Default storage of {ctx.name} has no private reach for {' and '.join(missing)}.",
+            **evidence,
+        )
 
 
 @rule(
@@ -97,8 +108,7 @@ def storage_private_reach(ctx: WorkspaceContext) -> Iterable[Finding]:
     title="Workspace and default storage share a VNet",
     severity=Severity.HIGH,
     family="storage",
-    rationale="The workspace and its default storage account must be in the same virtual network (subnets "
-    "may differ).",
+    rationale="The workspace and its default storage account must be in the same virtual network (subnets may differ).",
     remediation="Create the storage's blob and file private endpoints (or service endpoints) in a VNet that "
     "holds the workspace's private endpoint.",
     source='"Limits: the workspace and the default storage account must be in the same virtual network"',
@@ -124,17 +134,31 @@ def storage_shares_workspace_vnet(ctx: WorkspaceContext) -> Iterable[Finding]:
     if ctx.storage is None:
         missing.append(ctx.absence(ctx.storage_id, STORAGE_TYPE))
     if shared and ctx.storage is not None:
-        yield ctx.finding(PASS, subject, f"Default storage of {ctx.name} is reachable from workspace VNet "
-                          f"{ctx.vnet_display(shared[0])}.", **evidence)
+        yield ctx.finding(
+            PASS,
+            subject,
+            f"Default storage of {ctx.name} is reachable from workspace VNet {ctx.vnet_display(shared[0])}.",
+            **evidence,
+        )
     elif vnets.present is None or missing:
-        yield ctx.finding(UNKNOWN, subject, f"Whether {ctx.name} and its default storage share a VNet is "
-                          f"undecided: {'; '.join(missing)}.", missing=missing, **evidence)
+        yield ctx.finding(
+            UNKNOWN,
+            subject,
+            f"Whether {ctx.name} and its default storage share a VNet is undecided: {'; '.join(missing)}.",
+            missing=missing,
+            **evidence,
+        )
     elif not reach.vnets:
-        yield ctx.finding(NOT_APPLICABLE, subject, f"Default storage of {ctx.name} is reachable from no VNet.",
-                          **evidence)
+        yield ctx.finding(
+            NOT_APPLICABLE, subject, f"Default storage of {ctx.name} is reachable from no VNet.", **evidence
+        )
     else:
-        yield ctx.finding(FAIL, subject, f"Default storage of {ctx.name} is reachable only from VNets that hold no "
-                          "workspace private endpoint.", **evidence)
+        yield ctx.finding(
+            FAIL,
+            subject,
+            f"Default storage of {ctx.name} is reachable only from VNets that hold no workspace private endpoint.",
+            **evidence,
+        )
 
 
 def _grants(pattern: str, workspace_id: str) -> bool:
@@ -167,8 +191,9 @@ def storage_trusts_workspace(ctx: WorkspaceContext) -> Iterable[Finding]:
         return
     acls = dig(props(ctx.storage), "networkAcls") or {}
     rules = [r for r in as_list(acls.get("resourceAccessRules")) if isinstance(r, dict)]
-    granting = [r.get("resourceId") for r in rules if isinstance(r.get("resourceId"), str)
-                and _grants(r["resourceId"], ctx.id)]
+    granting = [
+        r.get("resourceId") for r in rules if isinstance(r.get("resourceId"), str) and _grants(r["resourceId"], ctx.id)
+    ]
     bypass_raw = acls.get("bypass")
     bypass = [b.strip() for b in (bypass_raw if isinstance(bypass_raw, str) else "AzureServices").split(",")]
     evidence = {
@@ -179,11 +204,16 @@ def storage_trusts_workspace(ctx: WorkspaceContext) -> Iterable[Finding]:
     if bypass_raw is None:
         evidence["defaulted"] = ["properties.networkAcls.bypass = AzureServices"]
     if granting or any(eq(b, "AzureServices") for b in bypass):
-        yield ctx.finding(PASS, subject, f"Default storage of {ctx.name} lets the workspace through its firewall.",
-                          **evidence)
+        yield ctx.finding(
+            PASS, subject, f"Default storage of {ctx.name} lets the workspace through its firewall.", **evidence
+        )
     else:
-        yield ctx.finding(FAIL, subject, f"Default storage of {ctx.name} neither grants the workspace nor allows "
-                          "trusted Azure services.", **evidence)
+        yield ctx.finding(
+            FAIL,
+            subject,
+            f"Default storage of {ctx.name} neither grants the workspace nor allows trusted Azure services.",
+            **evidence,
+        )
 
 
 @rule(
@@ -214,18 +244,24 @@ def storage_admits_remote_clients(ctx: WorkspaceContext) -> Iterable[Finding]:
         yield unknown
         return
     if reachable is None:
-        yield ctx.finding(UNKNOWN, subject, f"Public access of {ctx.name} is unknown: {ctx.endpoint_gap}.",
-                          missing=ctx.endpoint_gap)
+        yield ctx.finding(
+            UNKNOWN, subject, f"Public access of {ctx.name} is unknown: {ctx.endpoint_gap}.", missing=ctx.endpoint_gap
+        )
         return
     p = props(ctx.storage)
     pna = p.get("publicNetworkAccess")
     ip_rules = as_list(dig(p, "networkAcls", "ipRules"))
     evidence = {"properties.publicNetworkAccess": pna, "properties.networkAcls.ipRules": ip_rules}
     if eq(pna, "Disabled") or eq(pna, "SecuredByPerimeter"):
-        yield ctx.finding(FAIL, subject, f"Default storage of {ctx.name} refuses every public client "
-                          f"(publicNetworkAccess {pna}).", **evidence)
+        yield ctx.finding(
+            FAIL,
+            subject,
+            f"Default storage of {ctx.name} refuses every public client (publicNetworkAccess {pna}).",
+            **evidence,
+        )
     elif not ip_rules:
         yield ctx.finding(FAIL, subject, f"Default storage of {ctx.name} lists no client IP address.", **evidence)
     else:
-        yield ctx.finding(PASS, subject, f"Default storage of {ctx.name} admits {len(ip_rules)} client IP "
-                          "range(s).", **evidence)
+        yield ctx.finding(
+            PASS, subject, f"Default storage of {ctx.name} admits {len(ip_rules)} client IP range(s).", **evidence
+        )

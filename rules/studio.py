@@ -37,7 +37,7 @@ def _datastore_named(ctx: WorkspaceContext, name: str) -> Resource | None:
     "secured default storage without it breaks data preview, labelling and AutoML in the studio.",
     remediation="Use the workspace managed identity for the datastore: `az ml datastore update ... "
     "--set service_data_access_auth_identity=WorkspaceSystemAssignedIdentity` (or in the studio: "
-    "\"Use workspace managed identity for data preview and profiling\").",
+    '"Use workspace managed identity for data preview and profiling").',
     source='"Optional: enable studio functionality"',
     help_uri=DOC_STUDIO,
     reads=(WORKSPACE_TYPE, STORAGE_TYPE, DATASTORE_TYPE),
@@ -58,21 +58,34 @@ def studio_reaches_data(ctx: WorkspaceContext) -> Iterable[Finding]:
         return
     storage = _storage_name(ctx)
     on_default = [d for d in datastores if str(props(d).get("accountName", "")).lower() == storage]
-    lacking = [str(d.get("name")) for d in on_default
-               if props(d).get("serviceDataAccessAuthIdentity") is None
-               or eq(props(d).get("serviceDataAccessAuthIdentity"), "None")]
+    lacking = [
+        str(d.get("name"))
+        for d in on_default
+        if props(d).get("serviceDataAccessAuthIdentity") is None
+        or eq(props(d).get("serviceDataAccessAuthIdentity"), "None")
+    ]
     evidence = {
-        "datastores_on_default_storage": {str(d.get("name")): props(d).get("serviceDataAccessAuthIdentity")
-                                          for d in on_default},
+        "datastores_on_default_storage": {
+            str(d.get("name")): props(d).get("serviceDataAccessAuthIdentity") for d in on_default
+        },
     }
     if lacking:
-        yield ctx.finding(FAIL, ctx.id, f"Datastores {', '.join(sorted(lacking))} of {ctx.name} do not use the "
-                          "workspace managed identity for the secured default storage.", **evidence)
+        yield ctx.finding(
+            FAIL,
+            ctx.id,
+            f"Datastores {', '.join(sorted(lacking))} of {ctx.name} do not use the "
+            "workspace managed identity for the secured default storage.",
+            **evidence,
+        )
     elif gap:
         yield ctx.finding(UNKNOWN, ctx.id, f"Datastores of {ctx.name} unknown: {gap}.", missing=gap, **evidence)
     else:
-        yield ctx.finding(PASS, ctx.id, f"Every datastore of {ctx.name} on the default storage uses the workspace "
-                          "managed identity.", **evidence)
+        yield ctx.finding(
+            PASS,
+            ctx.id,
+            f"Every datastore of {ctx.name} on the default storage uses the workspace managed identity.",
+            **evidence,
+        )
 
 
 def _ml_assisted(job: Resource) -> bool:
@@ -133,19 +146,29 @@ def labelling_off_default_storage(ctx: WorkspaceContext) -> Iterable[Finding]:
         account, evidence, why = data_account(ctx, job)
         evidence["default_storage"] = ctx.storage_id
         if why:
-            yield ctx.finding(UNKNOWN, job["id"], f"Data of labelling job {name} unresolved: {why}.", missing=why,
-                              **evidence)
+            yield ctx.finding(
+                UNKNOWN, job["id"], f"Data of labelling job {name} unresolved: {why}.", missing=why, **evidence
+            )
             continue
         if account != _storage_name(ctx):
-            yield ctx.finding(PASS, job["id"], f"Labelling job {name} reads data from {account}, not the default "
-                              "storage.", **evidence)
+            yield ctx.finding(
+                PASS, job["id"], f"Labelling job {name} reads data from {account}, not the default storage.", **evidence
+            )
             continue
         secured, unknown = secured_or_unknown(ctx, ctx.storage_id, STORAGE_TYPE, LABEL)
         if unknown:
             yield ctx.finding(UNKNOWN, job["id"], unknown.message, **unknown.evidence, **evidence)
         elif secured:
-            yield ctx.finding(FAIL, job["id"], f"ML-assisted labelling job {name} reads data from the VNet-secured "
-                              "default storage.", **evidence)
+            yield ctx.finding(
+                FAIL,
+                job["id"],
+                f"ML-assisted labelling job {name} reads data from the VNet-secured default storage.",
+                **evidence,
+            )
         else:
-            yield ctx.finding(PASS, job["id"], f"Labelling job {name} reads the default storage, which is not behind "
-                              "a VNet.", **evidence)
+            yield ctx.finding(
+                PASS,
+                job["id"],
+                f"Labelling job {name} reads the default storage, which is not behind a VNet.",
+                **evidence,
+            )

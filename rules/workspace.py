@@ -37,8 +37,13 @@ def workspace_uses_private_endpoint(ctx: WorkspaceContext) -> Iterable[Finding]:
     if has:
         yield ctx.finding(PASS, ctx.id, f"{ctx.name} has an approved private endpoint.", **evidence)
     elif has is None:
-        yield ctx.finding(UNKNOWN, ctx.id, f"Private endpoints of {ctx.name} are unknown: {ctx.endpoint_gap}.",
-                          missing=ctx.endpoint_gap, **evidence)
+        yield ctx.finding(
+            UNKNOWN,
+            ctx.id,
+            f"Private endpoints of {ctx.name} are unknown: {ctx.endpoint_gap}.",
+            missing=ctx.endpoint_gap,
+            **evidence,
+        )
     else:
         yield ctx.finding(FAIL, ctx.id, f"{ctx.name} has no approved private endpoint.", **evidence)
 
@@ -62,11 +67,17 @@ def public_access_disabled(ctx: WorkspaceContext) -> Iterable[Finding]:
     if has is False:
         yield ctx.finding(NOT_APPLICABLE, ctx.id, f"{ctx.name} has no approved private endpoint.", **evidence)
     elif has is None:
-        yield ctx.finding(UNKNOWN, ctx.id, f"Private endpoints of {ctx.name} are unknown: {ctx.endpoint_gap}.",
-                          missing=ctx.endpoint_gap, **evidence)
+        yield ctx.finding(
+            UNKNOWN,
+            ctx.id,
+            f"Private endpoints of {ctx.name} are unknown: {ctx.endpoint_gap}.",
+            missing=ctx.endpoint_gap,
+            **evidence,
+        )
     elif access == "Enabled":
-        yield ctx.finding(FAIL, ctx.id, f"{ctx.name} has a private endpoint but public network access is enabled.",
-                          **evidence)
+        yield ctx.finding(
+            FAIL, ctx.id, f"{ctx.name} has a private endpoint but public network access is enabled.", **evidence
+        )
     else:
         yield ctx.finding(PASS, ctx.id, f"{ctx.name} is reachable only through its private endpoint.", **evidence)
 
@@ -98,14 +109,23 @@ def no_public_workspace_before_secured_data(ctx: WorkspaceContext) -> Iterable[F
     }
     verdict = all_of(None if has is None else not has, reachable, secured)
     if verdict is True:
-        yield ctx.finding(FAIL, ctx.id, f"{ctx.name} is public without a private endpoint while its default "
-                          "storage is secured behind the VNet.", **evidence)
+        yield ctx.finding(
+            FAIL,
+            ctx.id,
+            f"{ctx.name} is public without a private endpoint while its default storage is secured behind the VNet.",
+            **evidence,
+        )
     elif verdict is False:
         yield ctx.finding(PASS, ctx.id, f"{ctx.name} does not expose VNet-secured storage publicly.", **evidence)
     else:
         missing = [gap for gap in (ctx.endpoint_gap if has is None else None, storage_gap) if gap]
-        yield ctx.finding(UNKNOWN, ctx.id, f"Cannot tell whether {ctx.name} exposes secured storage: "
-                          f"{'; '.join(missing)}.", missing=missing, **evidence)
+        yield ctx.finding(
+            UNKNOWN,
+            ctx.id,
+            f"Cannot tell whether {ctx.name} exposes secured storage: {'; '.join(missing)}.",
+            missing=missing,
+            **evidence,
+        )
 
 
 @rule(
@@ -123,7 +143,7 @@ def no_public_workspace_before_secured_data(ctx: WorkspaceContext) -> Iterable[F
 )
 def managed_network_preferred(ctx: WorkspaceContext) -> Iterable[Finding]:
     mode = ctx.isolation_mode
-    evidence = {"properties.managedNetwork.isolationMode": mode}
+    evidence: dict[str, object] = {"properties.managedNetwork.isolationMode": mode}
     if not ctx.topo.managed_network_of(ctx.ws).get("isolationMode"):
         evidence["defaulted"] = ["properties.managedNetwork.isolationMode = Disabled"]
     if eq(mode, "Disabled"):
@@ -150,8 +170,12 @@ def no_dangling_connections(ctx: WorkspaceContext) -> Iterable[Finding]:
     evidence = {"connections": [c.describe() for c in connections]}
     if not connections:
         if ctx.endpoint_gap:
-            yield ctx.finding(UNKNOWN, ctx.id, f"Private endpoint connections of {ctx.name} are unknown: "
-                              f"{ctx.endpoint_gap}.", missing=ctx.endpoint_gap)
+            yield ctx.finding(
+                UNKNOWN,
+                ctx.id,
+                f"Private endpoint connections of {ctx.name} are unknown: {ctx.endpoint_gap}.",
+                missing=ctx.endpoint_gap,
+            )
         else:
             yield ctx.finding(NOT_APPLICABLE, ctx.id, f"{ctx.name} has no private endpoint connection.")
         return
@@ -159,11 +183,13 @@ def no_dangling_connections(ctx: WorkspaceContext) -> Iterable[Finding]:
     no_state = [c for c in connections if not isinstance(c.status, str)]
     if dangling:
         names = ", ".join(f"{c.endpoint_id} ({c.status})" for c in dangling)
-        yield ctx.finding(FAIL, ctx.id, f"{ctx.name} has dangling private endpoint connections: {names}.",
-                          **evidence)
+        yield ctx.finding(FAIL, ctx.id, f"{ctx.name} has dangling private endpoint connections: {names}.", **evidence)
     elif no_state:
-        yield ctx.finding(UNKNOWN, ctx.id, f"The state of {len(no_state)} private endpoint connection(s) of "
-                          f"{ctx.name} is missing.", **evidence)
+        yield ctx.finding(
+            UNKNOWN,
+            ctx.id,
+            f"The state of {len(no_state)} private endpoint connection(s) of {ctx.name} is missing.",
+            **evidence,
+        )
     else:
-        yield ctx.finding(PASS, ctx.id, f"Every private endpoint connection of {ctx.name} is approved.",
-                          **evidence)
+        yield ctx.finding(PASS, ctx.id, f"Every private endpoint connection of {ctx.name} is approved.", **evidence)

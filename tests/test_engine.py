@@ -20,8 +20,11 @@ def scan(resources, errors=(), **kw):
 
 
 def status_of(result_set, rule_id, subject_suffix=None):
-    found = [r for r in result_set.results if r.rule_id == rule_id
-             and (subject_suffix is None or r.resource_id.lower().endswith(subject_suffix.lower()))]
+    found = [
+        r
+        for r in result_set.results
+        if r.rule_id == rule_id and (subject_suffix is None or r.resource_id.lower().endswith(subject_suffix.lower()))
+    ]
     assert found, f"no result for {rule_id} {subject_suffix}"
     return {r.status for r in found} if len(found) > 1 else found[0].status
 
@@ -31,10 +34,12 @@ def private_baseline():
     ws = workspace("w")
     sa, kv = storage("stw"), vault("kvw")
     net = vnet("v")
-    pes = [private_endpoint("pe-ws", ws["id"], "amlworkspace", subnet_id("v")),
-           private_endpoint("pe-blob", sa["id"], "blob", subnet_id("v")),
-           private_endpoint("pe-file", sa["id"], "file", subnet_id("v")),
-           private_endpoint("pe-kv", kv["id"], "vault", subnet_id("v"))]
+    pes = [
+        private_endpoint("pe-ws", ws["id"], "amlworkspace", subnet_id("v")),
+        private_endpoint("pe-blob", sa["id"], "blob", subnet_id("v")),
+        private_endpoint("pe-file", sa["id"], "file", subnet_id("v")),
+        private_endpoint("pe-kv", kv["id"], "vault", subnet_id("v")),
+    ]
     return [ws, sa, kv, net, *pes]
 
 
@@ -78,8 +83,15 @@ def test_workspace_without_storage_reference_gets_one_result_per_storage_rule() 
 
 def test_collection_error_on_endpoints_makes_endpoint_rules_unknown() -> None:
     resources = [r for r in private_baseline() if r["type"] != "Microsoft.Network/privateEndpoints"]
-    errors = [{"scope": f"/subscriptions/{SUB}", "status": 403, "code": "AuthorizationFailed", "message": "denied",
-               "resource_types": ["Microsoft.Network/privateEndpoints"]}]
+    errors = [
+        {
+            "scope": f"/subscriptions/{SUB}",
+            "status": 403,
+            "code": "AuthorizationFailed",
+            "message": "denied",
+            "resource_types": ["Microsoft.Network/privateEndpoints"],
+        }
+    ]
     result = scan(resources, errors)
     assert status_of(result, "AML-WS-001") == Status.UNKNOWN
     assert "AuthorizationFailed" in next(r.message for r in result.results if r.rule_id == "AML-WS-001")
@@ -90,8 +102,14 @@ def test_collection_error_on_endpoints_makes_endpoint_rules_unknown() -> None:
 
 def test_collection_error_hiding_subjects_gives_one_unknown() -> None:
     ws_id = private_baseline()[0]["id"]
-    errors = [{"scope": ws_id, "status": 404, "code": "NoRegisteredProviderFound",
-               "resource_types": ["Microsoft.MachineLearningServices/workspaces/labelingJobs"]}]
+    errors = [
+        {
+            "scope": ws_id,
+            "status": 404,
+            "code": "NoRegisteredProviderFound",
+            "resource_types": ["Microsoft.MachineLearningServices/workspaces/labelingJobs"],
+        }
+    ]
     result = scan(private_baseline(), errors)
     [r] = [x for x in result.results if x.rule_id == "AML-STU-002"]
     assert (r.status, r.resource_id) == (Status.UNKNOWN, ws_id)
@@ -125,13 +143,15 @@ def test_key_vault_reachable_only_through_peering() -> None:
     kv_pe["properties"]["subnet"]["id"] = subnet_id("hub")
     hub = vnet("hub")
     spoke = next(r for r in resources if r["name"] == "v")
-    hub["properties"]["virtualNetworkPeerings"] = [{"name": "h2s", "properties": {
-        "remoteVirtualNetwork": {"id": spoke["id"]}, "peeringState": "Connected"}}]
+    hub["properties"]["virtualNetworkPeerings"] = [
+        {"name": "h2s", "properties": {"remoteVirtualNetwork": {"id": spoke["id"]}, "peeringState": "Connected"}}
+    ]
     result = scan([*resources, hub])
     assert status_of(result, "AML-KV-002") == Status.FAIL  # one-sided: not peered
     assert status_of(result, "AML-NET-003", "/hub") == Status.FAIL
-    spoke["properties"]["virtualNetworkPeerings"] = [{"name": "s2h", "properties": {
-        "remoteVirtualNetwork": {"id": hub["id"].lower()}, "peeringState": "Connected"}}]
+    spoke["properties"]["virtualNetworkPeerings"] = [
+        {"name": "s2h", "properties": {"remoteVirtualNetwork": {"id": hub["id"].lower()}, "peeringState": "Connected"}}
+    ]
     result = scan([*resources, hub])
     kv002 = next(r for r in result.results if r.rule_id == "AML-KV-002")
     assert kv002.status == Status.PASS and "same VNet is recommended" in kv002.message
@@ -141,8 +161,11 @@ def test_key_vault_reachable_only_through_peering() -> None:
 def test_compute_rules_in_managed_network_skip_subnet_rules() -> None:
     resources = private_baseline()
     resources[0]["properties"]["managedNetwork"] = {"isolationMode": "AllowInternetOutbound"}
-    resources.append(compute("w", "cluster", enableNodePublicIp=True,
-                             remoteLoginPortPublicAccess="Enabled", computeLocation="westeurope"))
+    resources.append(
+        compute(
+            "w", "cluster", enableNodePublicIp=True, remoteLoginPortPublicAccess="Enabled", computeLocation="westeurope"
+        )
+    )
     result = scan(resources)
     for rule_id in ("AML-CMP-001", "AML-CMP-002", "AML-CMP-004", "AML-CMP-005", "AML-CMP-006", "AML-CMP-007"):
         assert status_of(result, rule_id, "/cluster") == Status.NOT_APPLICABLE
@@ -155,13 +178,14 @@ def test_public_ip_compute_nsg_semantics() -> None:
     resources = private_baseline()
     net = next(r for r in resources if r["name"] == "v")
     nsg_id = f"{NET}/networkSecurityGroups/n"
-    net["properties"]["subnets"].append({"name": "train", "properties": {
-        "addressPrefix": "10.0.1.0/24", "networkSecurityGroup": {"id": nsg_id}}})
+    net["properties"]["subnets"].append(
+        {"name": "train", "properties": {"addressPrefix": "10.0.1.0/24", "networkSecurityGroup": {"id": nsg_id}}}
+    )
     resources.append(compute("w", "cpu", subnet={"id": subnet_id("v", "train")}))
     assert status_of(scan(resources), "AML-CMP-005", "/cpu") == Status.UNKNOWN  # NSG referenced, absent
     from arm_builders import nsg, nsg_rule
-    resources.append(nsg("n", [nsg_rule("deny", 100, access="Deny", sourceAddressPrefix="*"),
-                               nsg_rule("allow", 110)]))
+
+    resources.append(nsg("n", [nsg_rule("deny", 100, access="Deny", sourceAddressPrefix="*"), nsg_rule("allow", 110)]))
     assert status_of(scan(resources), "AML-CMP-005", "/cpu") == Status.FAIL
     resources[-1] = nsg("n", [nsg_rule("allow", 100)])
     assert status_of(scan(resources), "AML-CMP-005", "/cpu") == Status.PASS
@@ -191,12 +215,14 @@ def test_custom_rules_dir_is_loaded_and_duplicates_refused(tmp_path: Path) -> No
     )
     rules = load_rules([tmp_path])
     assert rules[-1].id == "ORG-001"
-    (tmp_path / "dup.py").write_text("from importlib import import_module\n"
-                                     "import sys\nORG = [m for n, m in sys.modules.items() if n.endswith('_org')]\n"
-                                     "from auditor.rulekit import PASS, Severity, rule\n"
-                                     "@rule(id='AML-WS-001', title='t', severity=Severity.LOW, family='x', "
-                                     "rationale='r', remediation='m', source='s', help_uri='u', reads=())\n"
-                                     "def dup(ctx):\n    return []\n")
+    (tmp_path / "dup.py").write_text(
+        "from importlib import import_module\n"
+        "import sys\nORG = [m for n, m in sys.modules.items() if n.endswith('_org')]\n"
+        "from auditor.rulekit import PASS, Severity, rule\n"
+        "@rule(id='AML-WS-001', title='t', severity=Severity.LOW, family='x', "
+        "rationale='r', remediation='m', source='s', help_uri='u', reads=())\n"
+        "def dup(ctx):\n    return []\n"
+    )
     with pytest.raises(InputError, match="defined twice"):
         load_rules([tmp_path])
 

@@ -33,14 +33,24 @@ def test_lower_priority_number_wins() -> None:
 
 def test_rules_with_application_security_groups_never_match() -> None:
     asg = [{"id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/applicationSecurityGroups/a"}]
-    v = verdict([nsg_rule("deny-asg", 100, access="Deny", sourceAddressPrefix="*",
-                          destinationApplicationSecurityGroups=asg), nsg_rule("allow", 200)])
+    v = verdict(
+        [
+            nsg_rule("deny-asg", 100, access="Deny", sourceAddressPrefix="*", destinationApplicationSecurityGroups=asg),
+            nsg_rule("allow", 200),
+        ]
+    )
     assert v.rule == "allow"
 
 
 def test_plural_fields_and_ranges_merge_with_singular() -> None:
-    rule = nsg_rule("allow", 100, sourceAddressPrefix=None, sourceAddressPrefixes=["10.1.0.0/16", "AzureMachineLearning"],
-                    destinationPortRange=None, destinationPortRanges=["22", "44000-45000"])
+    rule = nsg_rule(
+        "allow",
+        100,
+        sourceAddressPrefix=None,
+        sourceAddressPrefixes=["10.1.0.0/16", "AzureMachineLearning"],
+        destinationPortRange=None,
+        destinationPortRanges=["22", "44000-45000"],
+    )
     assert verdict([rule]).access == "Allow"
 
 
@@ -73,8 +83,9 @@ def test_explicit_empty_default_rules_mean_implicit_deny() -> None:
 
 
 def test_cidr_destination_with_unknown_subnet_prefix_is_undecided() -> None:
-    v = inbound_tcp_verdict(nsg("n", [nsg_rule("cidr", 100, destinationAddressPrefix="10.0.0.0/16")]), 44224,
-                            SOURCES, [])
+    v = inbound_tcp_verdict(
+        nsg("n", [nsg_rule("cidr", 100, destinationAddressPrefix="10.0.0.0/16")]), 44224, SOURCES, []
+    )
     assert v.access is None
 
 
@@ -88,7 +99,11 @@ def test_port_ranges(low: int, high: int) -> None:
 def test_non_matching_rules_never_change_the_verdict(kinds: list[str]) -> None:
     noise = []
     for i, kind in enumerate(kinds):
-        field = {"Outbound": {"direction": "Outbound"}, "Udp": {"protocol": "Udp"},
-                 "VirtualNetwork": {"sourceAddressPrefix": "VirtualNetwork"}, "22": {"destinationPortRange": "22"}}[kind]
+        field = {
+            "Outbound": {"direction": "Outbound"},
+            "Udp": {"protocol": "Udp"},
+            "VirtualNetwork": {"sourceAddressPrefix": "VirtualNetwork"},
+            "22": {"destinationPortRange": "22"},
+        }[kind]
         noise.append(nsg_rule(f"noise{i}", 100 + i, access="Deny", **field))
     assert verdict([*noise, nsg_rule("allow", 500)]).rule == "allow"

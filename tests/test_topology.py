@@ -51,8 +51,12 @@ def test_target_record_decides_state_and_endpoint_gives_vnet() -> None:
     ws = workspace("w")
     pe = private_endpoint("pe", ws["id"], "amlworkspace", subnet_id("v"))
     ws["properties"]["privateEndpointConnections"] = [
-        {"properties": {"privateEndpoint": {"id": pe["id"].lower()},
-                        "privateLinkServiceConnectionState": {"status": "Pending"}}}
+        {
+            "properties": {
+                "privateEndpoint": {"id": pe["id"].lower()},
+                "privateLinkServiceConnectionState": {"status": "Pending"},
+            }
+        }
     ]
     [conn] = Topology([ws, pe]).connections_to(ws["id"])
     assert conn.status == "Pending" and not conn.approved
@@ -62,8 +66,12 @@ def test_target_record_decides_state_and_endpoint_gives_vnet() -> None:
 def test_connection_without_endpoint_resource_counts_but_has_no_vnet() -> None:
     ws = workspace("w")
     ws["properties"]["privateEndpointConnections"] = [
-        {"properties": {"privateEndpoint": {"id": f"{NET}/privateEndpoints/gone"},
-                        "privateLinkServiceConnectionState": {"status": "Approved"}}}
+        {
+            "properties": {
+                "privateEndpoint": {"id": f"{NET}/privateEndpoints/gone"},
+                "privateLinkServiceConnectionState": {"status": "Approved"},
+            }
+        }
     ]
     [conn] = Topology([ws]).approved_endpoints(ws["id"])
     assert conn.endpoint_present is False and conn.vnet_id is None and conn.group is None
@@ -77,19 +85,33 @@ def test_manual_connections_count_like_automatic_ones() -> None:
 
 def test_managed_outbound_rules_map_and_resources_are_one_rule() -> None:
     sa = storage("sa")
-    ws = workspace("w", managedNetwork={
-        "isolationMode": "AllowOnlyApprovedOutbound",
-        "outboundRules": {
-            "blob": {"type": "PrivateEndpoint", "destination": {"serviceResourceId": sa["id"],
-                                                                "subresourceTarget": "blob"}},
-            "file": {"type": "PrivateEndpoint", "status": "Inactive",
-                     "destination": {"serviceResourceId": sa["id"], "subresourceTarget": "file"}},
+    ws = workspace(
+        "w",
+        managedNetwork={
+            "isolationMode": "AllowOnlyApprovedOutbound",
+            "outboundRules": {
+                "blob": {
+                    "type": "PrivateEndpoint",
+                    "destination": {"serviceResourceId": sa["id"], "subresourceTarget": "blob"},
+                },
+                "file": {
+                    "type": "PrivateEndpoint",
+                    "status": "Inactive",
+                    "destination": {"serviceResourceId": sa["id"], "subresourceTarget": "file"},
+                },
+            },
         },
-    })
-    resource = {"id": ws["id"] + "/outboundRules/BLOB", "name": "BLOB",
-                "type": "Microsoft.MachineLearningServices/workspaces/outboundRules",
-                "properties": {"type": "PrivateEndpoint", "status": "Active",
-                               "destination": {"serviceResourceId": sa["id"], "subresourceTarget": "blob"}}}
+    )
+    resource = {
+        "id": ws["id"] + "/outboundRules/BLOB",
+        "name": "BLOB",
+        "type": "Microsoft.MachineLearningServices/workspaces/outboundRules",
+        "properties": {
+            "type": "PrivateEndpoint",
+            "status": "Active",
+            "destination": {"serviceResourceId": sa["id"], "subresourceTarget": "blob"},
+        },
+    }
     topo = Topology([ws, sa, resource])
     assert len(topo.outbound_rules(ws["id"])) == 2
     approved = topo.approved_endpoints(sa["id"])
@@ -98,9 +120,18 @@ def test_managed_outbound_rules_map_and_resources_are_one_rule() -> None:
 
 def test_managed_rules_do_not_count_without_managed_isolation() -> None:
     sa = storage("sa")
-    ws = workspace("w", managedNetwork={"isolationMode": "Disabled", "outboundRules": {
-        "blob": {"type": "PrivateEndpoint", "destination": {"serviceResourceId": sa["id"],
-                                                            "subresourceTarget": "blob"}}}})
+    ws = workspace(
+        "w",
+        managedNetwork={
+            "isolationMode": "Disabled",
+            "outboundRules": {
+                "blob": {
+                    "type": "PrivateEndpoint",
+                    "destination": {"serviceResourceId": sa["id"], "subresourceTarget": "blob"},
+                }
+            },
+        },
+    )
     assert Topology([ws, sa]).approved_endpoints(sa["id"]) == []
 
 
@@ -130,8 +161,14 @@ def test_peering_entry_on_the_other_side_makes_a_partner() -> None:
 
 
 def test_collection_error_covers_its_scope_and_types_only() -> None:
-    errors = [{"scope": f"/subscriptions/{SUB}", "status": 403, "code": "AuthorizationFailed",
-               "resource_types": ["Microsoft.Network/privateEndpoints"]}]
+    errors = [
+        {
+            "scope": f"/subscriptions/{SUB}",
+            "status": 403,
+            "code": "AuthorizationFailed",
+            "resource_types": ["Microsoft.Network/privateEndpoints"],
+        }
+    ]
     topo = Topology([], errors)
     assert "403 AuthorizationFailed" in (topo.gap("microsoft.network/privateendpoints", f"{ML}/workspaces/w") or "")
     assert topo.gap("Microsoft.Network/virtualNetworks", f"{ML}/workspaces/w") is None
@@ -140,7 +177,13 @@ def test_collection_error_covers_its_scope_and_types_only() -> None:
 
 
 def test_operator_hosts_are_indexed_by_vnet() -> None:
-    bastion = {"id": f"{NET}/bastionHosts/b", "name": "b", "type": "Microsoft.Network/bastionHosts",
-               "properties": {"ipConfigurations": [{"properties": {"subnet": {"id": subnet_id("hub", "AzureBastionSubnet")}}}]}}
+    bastion = {
+        "id": f"{NET}/bastionHosts/b",
+        "name": "b",
+        "type": "Microsoft.Network/bastionHosts",
+        "properties": {
+            "ipConfigurations": [{"properties": {"subnet": {"id": subnet_id("hub", "AzureBastionSubnet")}}}]
+        },
+    }
     topo = Topology([bastion])
     assert topo.operator_hosts_in(f"{NET}/virtualNetworks/HUB") == [bastion]

@@ -33,6 +33,11 @@ def dig(data: Any, *path: str) -> Any:
     return data
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """An object, or `{}` for anything else (malformed input must not crash a rule)."""
+    return value if isinstance(value, dict) else {}
+
+
 def as_list(value: Any) -> list[Any]:
     """Absent arrays are empty (catalogue §1); a lone object counts as a one-element list."""
     if value is None:

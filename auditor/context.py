@@ -293,6 +293,18 @@ class WorkspaceContext:
         return [e for e in self.topo.online_endpoints_of(self.id) if not props(e).get("compute")]
 
 
+def merged_evidence(*parts: dict[str, Any]) -> dict[str, Any]:
+    """Evidence objects combined; their lists of defaulted values are concatenated."""
+    out: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if key == "defaulted" and key in out:
+                out[key] = [*out[key], *value]
+            else:
+                out[key] = value
+    return out
+
+
 def compute_type(compute: Resource) -> str:
     value = props(compute).get("computeType")
     return value.lower() if isinstance(value, str) else ""

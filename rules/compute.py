@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from auditor.arm import Resource, dig, eq, props, ref_id, region_key, subscription_of, vnet_of_subnet
-from auditor.context import compute_block, compute_subnet, compute_type, has_public_ip, subnet_prefixes
+from auditor.context import (
+    compute_block,
+    compute_subnet,
+    compute_type,
+    has_public_ip,
+    merged_evidence,
+    subnet_prefixes,
+)
 from auditor.model import DOC_FIREWALL, DOC_OVERVIEW, DOC_TRAINING
 from auditor.nsg import inbound_tcp_verdict
 from auditor.posture import scenario_of
@@ -459,9 +466,13 @@ def no_public_ssh(ctx: WorkspaceContext) -> Iterable[Finding]:
             continue
         opened, evidence = _public_ssh(ctx, compute)
         if opened:
-            yield ctx.finding(FAIL, compute["id"], f"{name} accepts SSH from the internet.", **evidence, **ip_evidence)
+            yield ctx.finding(
+                FAIL, compute["id"], f"{name} accepts SSH from the internet.", **merged_evidence(evidence, ip_evidence)
+            )
         else:
-            yield ctx.finding(PASS, compute["id"], f"{name} does not accept public SSH.", **evidence, **ip_evidence)
+            yield ctx.finding(
+                PASS, compute["id"], f"{name} does not accept public SSH.", **merged_evidence(evidence, ip_evidence)
+            )
 
 
 @rule(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from auditor.arm import as_list, dig, eq, lid, props
+from auditor.arm import as_dict, as_list, dig, eq, lid, props
 from auditor.checks import secured_or_unknown, subject_of, vnet_secured_findings
 from auditor.model import DOC_WORKSPACE
 from auditor.rulekit import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Finding, Severity, WorkspaceContext, rule
@@ -189,7 +189,7 @@ def storage_trusts_workspace(ctx: WorkspaceContext) -> Iterable[Finding]:
     if not secured:
         yield ctx.finding(NOT_APPLICABLE, subject, f"Default storage of {ctx.name} is not VNet-secured.")
         return
-    acls = dig(props(ctx.storage), "networkAcls") or {}
+    acls = as_dict(dig(props(ctx.storage), "networkAcls"))
     rules = [r for r in as_list(acls.get("resourceAccessRules")) if isinstance(r, dict)]
     granting = [
         r.get("resourceId") for r in rules if isinstance(r.get("resourceId"), str) and _grants(r["resourceId"], ctx.id)

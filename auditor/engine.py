@@ -178,7 +178,6 @@ def workspace_summary(ws: Resource, ctx: WorkspaceContext | None, hub_id: str | 
 def scan_topology(
     topo: Topology, rules: Sequence[Rule], workspaces: Sequence[Resource], cloud: str
 ) -> tuple[list[dict[str, Any]], list[Result]]:
-    order = {rule.id: i for i, rule in enumerate(rules)}
     summaries: list[dict[str, Any]] = []
     results: list[Result] = []
     for ws in workspaces:
@@ -193,7 +192,8 @@ def scan_topology(
         summaries.append(workspace_summary(ws, ctx, None))
         for rule in rules:
             results.extend(judge(rule, ctx))
-    results.sort(key=lambda r: (lid(r.workspace_id), order.get(r.rule_id, len(order)), r.rule_id, lid(r.resource_id)))
+    # The same order as `summary.sort_key`, so merged shards list results exactly as one scan would.
+    results.sort(key=lambda r: (lid(r.workspace_id), r.rule_id, lid(r.resource_id)))
     return summaries, results
 
 

@@ -1,0 +1,252 @@
+"""One self-contained HTML page: no scripts, fonts, styles or images fetched from anywhere.
+
+The severity and status filters are checkboxes read by CSS `:has()` alone, so the page works where
+scripts are blocked (artifact viewers, mail clients) and needs no Content-Security-Policy exception.
+Every result is on the page; passing and not-applicable ones start hidden. Every value from the
+report goes through `html.escape`, and links are written as text: the page never points outside.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape
+from typing import Any
+
+from auditor.arm import name_of
+from auditor.model import STATUS_ORDER, Rule, Status
+from auditor.reporters.views import (
+    ATTENTION_STATUSES,
+    CODE_SPAN,
+    POSTURE_COLUMNS,
+    STATUS_LABELS,
+    RuleInfo,
+    counts_table,
+    extra_sections,
+    posture_cells,
+    rule_catalogue,
+    verdict,
+    workspace_label,
+    workspace_names,
+    workspace_place,
+)
+from auditor.summary import SEVERITIES_DESCENDING
+
+# How a posture value reads against the source document's secured scenario.
+_TONES: dict[str, frozenset[str]] = {
+    "good": frozenset(
+        {
+            "private-workspace",
+            "allowonlyapprovedoutbound",
+            "private",
+            "private-endpoint",
+            "service-endpoint",
+            "private-endpoint+service-endpoint",
+            "private-ip",
+        }
+    ),
+    "warn": frozenset({"private-workspace-public-access", "private+public", "firewall-only", "mixed"}),
+    "bad": frozenset({"no-vnet", "public-workspace-secured-resources", "unreachable", "public", "public-ip"}),
+    "unknown": frozenset({"unknown", "absent"}),
+}
+
+_STYLE = """
+:root { --good: #1a7f37; --warn: #9a6700; --bad: #cf222e; --unknown: #8250df; --muted: #57606a; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem; color: #1f2328; }
+h1 { margin-bottom: .25rem; }
+.meta { color: var(--muted); }
+table { border-collapse: collapse; margin: .5rem 0 1rem; }
+th, td { border: 1px solid #d0d7de; padding: .3rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.tone-good { background: #dafbe1; color: var(--good); }
+.tone-warn { background: #fff8c5; color: var(--warn); }
+.tone-bad { background: #ffebe9; color: var(--bad); }
+.tone-unknown { background: #fbefff; color: var(--unknown); }
+.filters { display: flex; gap: 2rem; flex-wrap: wrap; margin: 1rem 0; }
+.filters fieldset { border: 1px solid #d0d7de; border-radius: 6px; }
+.filters label { margin-right: .8rem; white-space: nowrap; }
+.finding { border: 1px solid #d0d7de; border-radius: 6px; margin: .35rem 0; padding: .3rem .6rem; }
+.finding summary { cursor: pointer; }
+.finding dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+.finding dt { font-weight: 600; }
+.finding dd { margin: 0; }
+pre { background: #f6f8fa; padding: .5rem; overflow-x: auto; margin: 0; }
+.badge { display: inline-block; min-width: 6.5em; text-align: center; border-radius: 1em; padding: 0 .5em;
+         font-size: .85em; font-weight: 600; color: #fff; }
+.status-fail { background: var(--bad); } .status-unknown { background: var(--unknown); }
+.status-waived { background: var(--warn); } .status-pass { background: var(--good); }
+.status-not_applicable { background: var(--muted); }
+code { font-size: .95em; }
+"""
+
+
+def render_html(report: Mapping[str, Any], rules: Sequence[Rule]) -> str:
+    catalogue = rule_catalogue(report, rules)
+    names = workspace_names(report)
+    summary = report["summary"]
+    inputs = ", ".join(report["inputs"]) or "none"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>amlaudit report</title>",
+        f"<style>{_STYLE}{_filter_css()}</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        "<h1>amlaudit report</h1>",
+        f'<p class="verdict"><strong>{escape(verdict(summary))}</strong></p>',
+        f'<p class="meta">amlaudit {escape(report["tool"]["version"])} · generated '
+        f"{escape(report['generated_at'])} · inputs: {escape(inputs)} · "
+        f"{len(report['workspaces'])} workspace(s)</p>",
+        "</header>",
+        '<section id="posture"><h2>Posture</h2>',
+        _posture_table(report["workspaces"], names),
+        "</section>",
+        '<section id="counts"><h2>Counts</h2>',
+        _counts_table(summary),
+        "</section>",
+        '<section id="results"><h2>Results</h2>',
+        _filters(summary),
+        *_findings(report["results"], catalogue, names),
+        "</section>",
+        *_lists(report, names),
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _filter_css() -> str:
+    """One rule per checkbox: unchecked hides the results carrying that value."""
+    rules = [
+        f'body:has(#show-{axis}-{value}:not(:checked)) .finding[data-{axis}="{value}"] {{ display: none; }}'
+        for axis, values in _filter_axes()
+        for value in values
+    ]
+    return "\n" + "\n".join(rules) + "\n"
+
+
+def _filter_axes() -> list[tuple[str, list[str]]]:
+    return [
+        ("severity", [severity.value for severity in SEVERITIES_DESCENDING]),
+        ("status", [status.value for status in STATUS_ORDER]),
+    ]
+
+
+def _filters(summary: Mapping[str, Any]) -> str:
+    counts = {
+        "severity": {severity: sum(row.values()) for severity, row in summary["by_severity"].items()},
+        "status": summary["by_status"],
+    }
+    out = ['<form class="filters" aria-label="Filter results">']
+    for axis, values in _filter_axes():
+        out.append(f"<fieldset><legend>{axis.capitalize()}</legend>")
+        for value in values:
+            # Passing and not-applicable results start hidden: the page opens on what needs action.
+            checked = " checked" if axis == "severity" or value in ATTENTION_STATUSES else ""
+            label = STATUS_LABELS[value] if axis == "status" else value.capitalize()
+            out.append(
+                f'<label><input type="checkbox" id="show-{axis}-{value}"{checked}> '
+                f"{escape(label)} ({counts[axis][value]})</label>"
+            )
+        out.append("</fieldset>")
+    out.append("</form>")
+    return "\n".join(out)
+
+
+def _tone(key: str, value: str | None) -> str:
+    if value is None:
+        return "neutral"
+    if key == "workspace" and value == "none":  # reachable by nobody; for compute, "none" is neutral
+        return "bad"
+    return next((tone for tone, values in _TONES.items() if value.lower() in values), "neutral")
+
+
+def _posture_table(workspaces: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> str:
+    header = "".join(f"<th>{escape(label)}</th>" for label in ("Name", *(label for _, label in POSTURE_COLUMNS)))
+    rows = []
+    for workspace in workspaces:
+        name = workspace.get("name") or name_of(workspace["id"])
+        place = workspace_place(workspace, names)
+        cells = [f'<th title="{escape(workspace["id"])}">{escape(name)}<br><small>{escape(place)}</small></th>']
+        cells += [
+            f'<td class="tone-{_tone(key, value)}">{escape(value or "—")}</td>'
+            for key, value in posture_cells(workspace)
+        ]
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return f'<table class="posture"><thead><tr>{header}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _counts_table(summary: Mapping[str, Any]) -> str:
+    header, rows = counts_table(summary)
+    head = "".join(f"<th>{escape(label)}</th>" for label in header)
+    body = ""
+    for label, *counts in rows:
+        cells = "".join(f'<td class="num">{escape(count)}</td>' for count in counts)
+        body += f"<tr><th>{escape(label)}</th>{cells}</tr>"
+    return f'<table class="counts"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _findings(
+    results: Sequence[Mapping[str, Any]], catalogue: Mapping[str, RuleInfo], names: Mapping[str, str]
+) -> list[str]:
+    """Every result, by severity, statuses in the order people act on them."""
+    out = []
+    for severity in SEVERITIES_DESCENDING:
+        members = [r for status in STATUS_ORDER for r in results if r["severity"] == severity and r["status"] == status]
+        if not members:
+            continue
+        out.append(f'<section class="severity-group" data-severity="{severity.value}">')
+        out.append(f"<h3>{escape(severity.value.capitalize())} ({len(members)})</h3>")
+        out += [_finding(result, catalogue.get(result["rule_id"], {}), names) for result in members]
+        out.append("</section>")
+    return out
+
+
+def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    status = result["status"]
+    workspace = workspace_label(names, result["workspace_id"])
+    fields = [
+        ("Message", _prose(result.get("message", ""))),
+        ("Resource", f"<code>{escape(result['resource_id'])}</code>"),
+        ("Workspace", f"{escape(workspace)} <small><code>{escape(result['workspace_id'])}</code></small>"),
+    ]
+    if result.get("baseline"):
+        fields.append(("Baseline", escape(result["baseline"])))
+    if status == Status.WAIVED:
+        waiver = result.get("waiver") or {}
+        owner = f" (owner {waiver['owner']})" if waiver.get("owner") else ""
+        fields.append(("Waiver", escape(f"until {waiver.get('expires')}{owner}: {waiver.get('justification')}")))
+    if status != Status.PASS and status != Status.NOT_APPLICABLE:
+        fields.append(("Fix", _prose(result.get("remediation", ""))))
+    evidence = json.dumps(result.get("evidence", {}), indent=2, ensure_ascii=False, sort_keys=True)
+    fields.append(("Evidence", f"<pre>{escape(evidence)}</pre>"))
+    if rule.get("help_uri"):
+        fields.append(("Documentation", escape(rule["help_uri"])))
+    details = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in fields)
+    return (
+        f'<details class="finding" data-severity="{escape(result["severity"])}" '
+        f'data-status="{escape(status)}" data-fingerprint="{escape(result["fingerprint"])}">'
+        f'<summary><span class="badge status-{escape(status)}">{escape(STATUS_LABELS[status])}</span> '
+        f"<code>{escape(result['rule_id'])}</code> {escape(result.get('title', ''))} — "
+        f"<code>{escape(name_of(result['resource_id']))}</code> in {escape(workspace)}</summary>"
+        f"<dl>{details}</dl></details>"
+    )
+
+
+def _prose(text: str) -> str:
+    """Escaped text whose `code spans` (messages and fixes quote commands so) become <code>."""
+    return CODE_SPAN.sub(r"<code>\1</code>", escape(text))
+
+
+def _lists(report: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    out = []
+    for _, title, items in extra_sections(report, names):
+        if items:
+            entries = "".join(f"<li>{escape(item)}</li>" for item in items)
+            out.append(f'<section class="extra"><h2>{escape(title)} ({len(items)})</h2><ul>{entries}</ul></section>')
+    return out

@@ -1,0 +1,157 @@
+"""JUnit XML, for Azure DevOps (PublishTestResults@2), Jenkins and GitLab test reports.
+
+One `<testsuite>` per workspace and one `<testcase>` per result: fail → `<failure>`, unknown →
+`<error>` (the check could not reach a verdict), not_applicable and waived → `<skipped>`. JUnit counts
+only tests, failures, errors and skips, so every suite also carries its counts by status as
+properties, and a leading suite without tests named `amlaudit` carries the report-wide ones, the
+waiver and baseline sections and the collection errors: tools ignore an empty suite, while
+properties directly under `<testsuites>` break stricter readers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from auditor.arm import lid, name_of
+from auditor.model import STATUS_ORDER, Rule, Status
+from auditor.reporters.views import (
+    extra_sections,
+    posture_cells,
+    rule_catalogue,
+    workspace_label,
+    workspace_names,
+)
+from auditor.summary import summary_of
+
+SUMMARY_SUITE = "amlaudit"
+
+# XML 1.0 cannot carry these at all, escaped or not; ElementTree would write them verbatim.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def render_junit(report: Mapping[str, Any], rules: Sequence[Rule]) -> str:
+    catalogue = rule_catalogue(report, rules)
+    names = workspace_names(report)
+    root = ET.Element("testsuites", {"name": "amlaudit"})
+    _set_counts(root, report["results"])
+    root.append(_summary_suite(report, names))
+    for workspace_id, results in _by_workspace(report).items():
+        workspace = next((ws for ws in report["workspaces"] if lid(ws["id"]) == workspace_id), None)
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            {"name": workspace_label(names, results[0]["workspace_id"]), "timestamp": report["generated_at"]},
+        )
+        _set_counts(suite, results)
+        properties = ET.SubElement(suite, "properties")
+        _property(properties, "workspace.id", results[0]["workspace_id"])
+        for key, value in posture_cells(workspace or {}):
+            _property(properties, f"posture.{key}", value or "")
+        _status_properties(properties, summary_of(results))
+        for result in results:
+            suite.append(_testcase(result, catalogue.get(result["rule_id"], {}), names))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _by_workspace(report: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:
+    """Results by lower-cased workspace id: the report's workspaces first, in its order."""
+    groups: dict[str, list[Mapping[str, Any]]] = {lid(ws["id"]): [] for ws in report["workspaces"]}
+    for result in report["results"]:
+        groups.setdefault(lid(result["workspace_id"]), []).append(result)
+    return {workspace_id: results for workspace_id, results in groups.items() if results}
+
+
+def _set_counts(element: ET.Element, results: Iterable[Mapping[str, Any]]) -> None:
+    counts = summary_of(results)["by_status"]
+    element.set("tests", str(sum(counts.values())))
+    element.set("failures", str(counts[Status.FAIL]))
+    element.set("errors", str(counts[Status.UNKNOWN]))
+    element.set("skipped", str(counts[Status.NOT_APPLICABLE] + counts[Status.WAIVED]))
+    element.set("time", "0")
+
+
+def _summary_suite(report: Mapping[str, Any], names: Mapping[str, str]) -> ET.Element:
+    suite = ET.Element(
+        "testsuite",
+        {"name": SUMMARY_SUITE, "tests": "0", "failures": "0", "errors": "0", "skipped": "0", "time": "0"},
+    )
+    suite.set("timestamp", report["generated_at"])
+    properties = ET.SubElement(suite, "properties")
+    _property(properties, "tool.version", report["tool"]["version"])
+    _property(properties, "inputs", ", ".join(report["inputs"]))
+    _status_properties(properties, report["summary"])
+    lines = []
+    for key, title, items in extra_sections(report, names):
+        _property(properties, key, str(len(items)))
+        lines += [f"{title}: {item}" for item in items]
+    if lines:
+        ET.SubElement(suite, "system-out").text = _clean("\n".join(lines))
+    return suite
+
+
+def _status_properties(properties: ET.Element, summary: Mapping[str, Any]) -> None:
+    _property(properties, "total", str(summary["total"]))
+    for status in STATUS_ORDER:
+        _property(properties, f"count.{status.value}", str(summary["by_status"][status]))
+
+
+def _property(properties: ET.Element, name: str, value: str) -> None:
+    ET.SubElement(properties, "property", {"name": name, "value": _clean(value)})
+
+
+def _testcase(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[str, str]) -> ET.Element:
+    case = ET.Element(
+        "testcase",
+        {
+            "classname": rule.get("family") or result["rule_id"],
+            "name": f"{result['rule_id']} {name_of(result['resource_id'])}",
+            "time": "0",
+        },
+    )
+    status = result["status"]
+    message = _clean(result.get("message", ""))
+    if status == Status.FAIL:
+        failure = ET.SubElement(case, "failure", {"message": message, "type": result["severity"]})
+        failure.text = _details(result, names)
+    elif status == Status.UNKNOWN:
+        error = ET.SubElement(case, "error", {"message": message, "type": "unknown"})
+        error.text = _details(result, names)
+    elif status == Status.WAIVED:
+        waiver = result.get("waiver") or {}
+        owner = f" (owner {waiver['owner']})" if waiver.get("owner") else ""
+        reason = f"Waived until {waiver.get('expires')}{owner}: {waiver.get('justification')}"
+        ET.SubElement(case, "skipped", {"message": _clean(reason)})
+    elif status == Status.NOT_APPLICABLE:
+        ET.SubElement(case, "skipped", {"message": message})
+    return case
+
+
+def _details(result: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    lines = [
+        result.get("message", ""),
+        "",
+        f"Rule: {result['rule_id']} {result.get('title', '')}",
+        f"Severity: {result['severity']}",
+        f"Workspace: {workspace_label(names, result['workspace_id'])}",
+        f"Resource: {result['resource_id']}",
+    ]
+    if result.get("baseline"):
+        lines.append(f"Baseline: {result['baseline']}")
+    lines += [
+        "",
+        "Evidence:",
+        json.dumps(result.get("evidence", {}), indent=2, ensure_ascii=False, sort_keys=True),
+        "",
+        "Remediation:",
+        result.get("remediation", ""),
+    ]
+    return _clean("\n".join(lines))
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)

@@ -1,0 +1,196 @@
+"""The CI examples: the pieces each platform needs, and amlaudit commands the real CLI accepts."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+GITHUB = ROOT / "examples" / "ci" / "github-actions.yml"
+AZURE = ROOT / "examples" / "ci" / "azure-pipelines.yml"
+SCRIPT_KEYS = {"run", "script", "bash", "inlineScript"}
+
+# Promised to `scan` by issue #4 while the CLI is being written. A missing one skips the command
+# check with its name; an option outside these lists fails it, since no CLI will ever accept it.
+ANNOUNCED_SCAN_FLAGS = {"--fail-on-unknown", "--sarif-include-passing", "--all-subscriptions", "--quiet"}
+ANNOUNCED_SCAN_OPTIONS = {
+    "--inventory", "--workspace", "--format", "--output", "--output-dir", "--fail-on", "--rules-dir",
+    "--waivers", "--as-of", "--baseline", "--subscription", "--resource-group", "--management-group",
+    "--tenant", "--cloud", "--arm-endpoint", "--token-scope", "--ca-bundle", "--timeout", "--concurrency",
+}  # fmt: skip
+ANNOUNCED_FORMATS = {"console", "json", "sarif", "junit", "markdown", "html"}
+# A report file in the output directory of either example.
+REPORT_FILE = re.compile(r"(?:\bout|\$\(reportDir\))/(amlaudit\.[a-z.]*[a-z])")
+
+
+def load(path: Path) -> dict[Any, Any]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(document, dict)
+    return document
+
+
+def scripts(node: Any) -> Iterator[str]:
+    """Every shell script in a workflow or pipeline: `run:`, `script:`, `bash:`, `inlineScript:`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in SCRIPT_KEYS and isinstance(value, str):
+                yield value
+            else:
+                yield from scripts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from scripts(item)
+
+
+def amlaudit_commands(script: str) -> list[list[str]]:
+    # `${{ … }}` holds spaces that are not shell words; `$(…)` macros are single words already.
+    script = re.sub(r"\$\{\{.*?\}\}", "EXPR", script).replace("\\\n", " ")
+    commands = [shlex.split(line, comments=True) for line in script.splitlines()]
+    return [words for words in commands if words[:1] == ["amlaudit"]]
+
+
+def commands_of(path: Path) -> list[list[str]]:
+    found = [command for script in scripts(load(path)) for command in amlaudit_commands(script)]
+    assert found, f"no amlaudit command in {path.name}"
+    return found
+
+
+def steps(path: Path) -> list[dict[str, Any]]:
+    document = load(path)
+    jobs = document.get("jobs")
+    return [step for job in jobs.values() for step in job["steps"]] if jobs else document["steps"]
+
+
+def step_using(path: Path, prefix: str) -> dict[str, Any]:
+    (step,) = [s for s in steps(path) if str(s.get("uses") or s.get("task") or "").startswith(prefix)]
+    return step
+
+
+def test_github_workflow_has_what_code_scanning_needs() -> None:
+    workflow = load(GITHUB)
+
+    triggers = workflow[True]  # YAML 1.1, which PyYAML speaks, reads a bare `on` as true
+    assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
+    assert workflow["permissions"] == {"id-token": "write", "contents": "read", "security-events": "write"}
+    login = step_using(GITHUB, "azure/login@")["with"]
+    assert login == {
+        "client-id": "${{ secrets.AZURE_CLIENT_ID }}",
+        "tenant-id": "${{ secrets.AZURE_TENANT_ID }}",
+        "subscription-id": "${{ secrets.AZURE_SUBSCRIPTION_ID }}",
+    }
+    assert "client-secret" not in login and "creds" not in login
+    upload = step_using(GITHUB, "github/codeql-action/upload-sarif@")
+    assert upload["if"].startswith("always()")
+    assert upload["with"]["sarif_file"] == "out/amlaudit.sarif"
+    summary = next(s for s in steps(GITHUB) if "GITHUB_STEP_SUMMARY" in s.get("run", ""))
+    assert summary["if"].startswith("always()")
+    assert "out/amlaudit.md" in summary["run"]
+    assert step_using(GITHUB, "actions/upload-artifact@")["if"] == "always()"
+    (scan,) = commands_of(GITHUB)
+    assert scan[:2] == ["amlaudit", "scan"]
+    assert " ".join(scan[2:]) == "--subscription EXPR --format json,sarif,markdown --output-dir out --fail-on high"
+
+
+def test_azure_pipeline_has_what_azure_devops_needs() -> None:
+    pipeline = load(AZURE)
+
+    assert pipeline["schedules"][0]["cron"]
+    scan = step_using(AZURE, "AzureCLI@2")["inputs"]
+    assert scan["azureSubscription"] and scan["scriptType"] == "bash"
+    assert "$(" not in scan["azureSubscription"]  # service connections are resolved at compile time
+    tests = step_using(AZURE, "PublishTestResults@2")
+    assert tests["inputs"]["testResultsFormat"] == "JUnit"
+    assert tests["condition"] == "succeededOrFailed()"
+    artifacts = [
+        s
+        for s in steps(AZURE)
+        if str(s.get("task", "")).startswith(("PublishPipelineArtifact", "PublishBuildArtifacts"))
+    ]
+    assert artifacts and all(s["condition"] == "succeededOrFailed()" for s in artifacts)
+    assert pipeline["variables"]["reportDir"] == "$(Build.ArtifactStagingDirectory)/amlaudit"
+    (command,) = commands_of(AZURE)
+    assert " ".join(command) == (
+        "amlaudit scan --subscription $(subscriptionId) --format json,junit,sarif,html "
+        "--output-dir $(reportDir) --fail-on high"
+    )
+
+
+def cli_problems(command: list[str]) -> tuple[list[str], list[str]]:
+    """(problems, pending): what the real CLI rejects, split by whether issue #4 announced it."""
+    cli_module = pytest.importorskip("auditor.cli", reason="auditor.cli is not written yet")
+    from auditor.reporters import FORMATS
+
+    problems: list[str] = []
+    pending: list[str] = []
+    group: click.Group = cli_module.cli
+    name = command[1]
+    if name not in group.commands:
+        return [f"no subcommand {name!r}"], []
+    params = {opt: p for p in group.commands[name].params for opt in (*p.opts, *p.secondary_opts)}
+    words = iter(command[2:])
+    for word in words:
+        option, _, value = word.partition("=")
+        param = params.get(option)
+        if not option.startswith("-"):
+            if not any(isinstance(p, click.Argument) for p in params.values()):
+                problems.append(f"{name} takes no argument {word!r}")
+            continue
+        if param is None:
+            takes_value = option in ANNOUNCED_SCAN_OPTIONS
+            announced = name == "scan" and (takes_value or option in ANNOUNCED_SCAN_FLAGS)
+            (pending if announced else problems).append(f"{name} {option}")
+            if takes_value and not value:
+                next(words, "")
+            continue
+        if isinstance(param, click.Option) and param.is_flag:
+            continue
+        value = value or next(words, "")
+        if option == "--format":
+            for fmt in value.split(","):
+                if fmt not in FORMATS:
+                    (pending if fmt in ANNOUNCED_FORMATS else problems).append(f"--format {fmt}")
+        elif isinstance(param.type, click.Choice) and value.lower() not in param.type.choices:
+            problems.append(f"{option} {value}")
+    return problems, pending
+
+
+@pytest.mark.parametrize("path", [GITHUB, AZURE], ids=lambda p: p.name)
+def test_every_amlaudit_command_is_one_the_cli_accepts(path: Path) -> None:
+    problems: list[str] = []
+    pending: list[str] = []
+    for command in commands_of(path):
+        found, waiting = cli_problems(command)
+        problems += found
+        pending += waiting
+
+    assert not problems
+    if pending:
+        pytest.skip(f"the CLI does not have these yet: {', '.join(sorted(set(pending)))}")
+
+
+@pytest.mark.parametrize("path", [GITHUB, AZURE], ids=lambda p: p.name)
+def test_report_files_named_are_the_ones_the_cli_writes(path: Path) -> None:
+    from auditor.reporters import FORMATS
+
+    written = {fmt.filename for fmt in FORMATS.values()}
+    named = set(REPORT_FILE.findall(path.read_text(encoding="utf-8")))
+    missing = named - written
+    if missing and not set(FORMATS) >= ANNOUNCED_FORMATS:
+        pytest.skip(f"not every format is registered yet; named: {', '.join(sorted(missing))}")
+    assert not missing
+    if path == AZURE and "junit" in FORMATS:
+        assert FORMATS["junit"].filename.endswith(".xml")  # PublishTestResults reads *.xml
+
+
+def test_the_check_catches_what_no_cli_accepts() -> None:
+    assert cli_problems(["amlaudit", "nosuch"])[0] == ["no subcommand 'nosuch'"]
+    assert "scan --bogus" in cli_problems(["amlaudit", "scan", "--bogus", "x"])[0]
+    assert "--fail-on severe" in cli_problems(["amlaudit", "scan", "--fail-on", "severe"])[0]
+    assert "--format pdf" in cli_problems(["amlaudit", "scan", "--format", "json,pdf"])[0]

@@ -23,6 +23,7 @@ from auditor.arm import (
     name_of,
     parent_of,
     props,
+    provider_type_of,
     ref_id,
     vnet_of_subnet,
 )
@@ -156,6 +157,15 @@ class Reach:
         return set(self.by_private_endpoint) | set(self.by_service_endpoint)
 
 
+def type_of(resource: Resource) -> str:
+    """The lower-cased full type; ARM's own lists sometimes abbreviate it (`workspace/outboundRules`),
+    so a type without a provider namespace is read from the id instead."""
+    rtype = ltype(resource)
+    if "." in rtype.split("/", 1)[0]:
+        return rtype
+    return (provider_type_of(resource["id"]) or rtype).lower()
+
+
 def _normalised_child(entry: Any, parent: Resource, segment: str) -> Resource | None:
     """An embedded child entry as a resource with id, name, type and properties."""
     if not isinstance(entry, dict):
@@ -179,7 +189,7 @@ def _normalised_child(entry: Any, parent: Resource, segment: str) -> Resource | 
 
 
 def _embedded_children(resource: Resource) -> Iterable[Resource]:
-    for segment, paths in _EMBEDDED.get(ltype(resource), ()):
+    for segment, paths in _EMBEDDED.get(type_of(resource), ()):
         for path in paths:
             container = dig(resource, *path)
             if isinstance(container, dict):
@@ -220,7 +230,7 @@ class Topology:
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
         self._children: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         for key, resource in self._by_id.items():
-            rtype = ltype(resource)
+            rtype = type_of(resource)
             self._by_type[rtype].append(resource)
             if rtype.count("/") >= 2:
                 self._children[(lid(parent_of(key)), rtype)].append(resource)
@@ -260,6 +270,10 @@ class Topology:
                 vnet = vnet_of_subnet(subnet) if subnet else None
                 if vnet:
                     self._operator_hosts[lid(vnet)].append(host)
+
+        # Filled on demand by zone_linked_vnets and zone_name_linked.
+        self._zone_links: dict[str, frozenset[str]] = {}
+        self._linked_zone_names: set[tuple[str, str]] | None = None
 
     def _collect_embedded(self, resource: Resource, into: dict[str, Resource]) -> None:
         for child in _embedded_children(resource):
@@ -472,13 +486,30 @@ class Topology:
     def zones_named(self, zone_name: str) -> list[Resource]:
         return self._zones_by_name.get(zone_name.lower(), [])
 
-    def zone_linked_vnets(self, zone_id: str) -> set[str]:
-        linked = set()
-        for link in self.children(zone_id, DNS_LINK):
-            vnet = ref_id(props(link).get("virtualNetwork"))
-            if vnet:
-                linked.add(lid(vnet))
+    def zone_linked_vnets(self, zone_id: str) -> frozenset[str]:
+        # Cached: a rule asks this of every zone of a name for every workspace, and a tenant with
+        # per-team zones holds one zone of each name per team.
+        # Looked up by the id as given first: lid() costs more than the lookup itself.
+        linked = self._zone_links.get(zone_id)
+        if linked is None:
+            key = lid(zone_id)
+            linked = self._zone_links.get(key)
+            if linked is None:
+                vnets = (ref_id(props(link).get("virtualNetwork")) for link in self.children(key, DNS_LINK))
+                linked = self._zone_links[key] = frozenset(lid(v) for v in vnets if v)
+            self._zone_links[zone_id] = linked
         return linked
+
+    def zone_name_linked(self, zone_name: str, vnet_key: str) -> bool:
+        """Whether any zone of this name is linked to the VNet: one lookup however many zones share it."""
+        if self._linked_zone_names is None:
+            self._linked_zone_names = {
+                (name, vnet)
+                for name, zones in self._zones_by_name.items()
+                for z in zones
+                for vnet in self.zone_linked_vnets(z["id"])
+            }
+        return (zone_name.lower(), lid(vnet_key)) in self._linked_zone_names
 
     def service_endpoint_reach(self, target: Resource, service: str) -> tuple[dict[str, list[str]], list[str]]:
         """VNets whose subnets reach `target` through a service endpoint, and the gaps.

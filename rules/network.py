@@ -188,15 +188,22 @@ def custom_dns_holds_records(ctx: WorkspaceContext) -> Iterable[Finding]:
 )
 def peerings_connect_both_ways(ctx: WorkspaceContext) -> Iterable[Finding]:
     ws_vnets = ctx.workspace_vnets
-    if ws_vnets.present is None:
-        yield ctx.finding(
-            UNKNOWN,
-            ctx.id,
-            f"Workspace VNets of {ctx.name} are unknown: {'; '.join(ws_vnets.gaps)}.",
-            missing=ws_vnets.gaps,
-        )
-        return
     conns = [c for rid in (ctx.key_vault_id, ctx.registry_id) if rid for c in ctx.topo.approved_endpoints(rid)]
+    if ws_vnets.present is None:
+        # Which VNets are the workspace's is unknown; a subject is still impossible when no VNet
+        # holding a vault or registry endpoint has any peering at all (order of judgement, step 1).
+        if any(ctx.topo.peering_partners(key) for key in _customer_endpoints_by_vnet(conns)):
+            yield ctx.finding(
+                UNKNOWN,
+                ctx.id,
+                f"Workspace VNets of {ctx.name} are unknown: {'; '.join(ws_vnets.gaps)}.",
+                missing=ws_vnets.gaps,
+            )
+        else:
+            yield ctx.finding(
+                NOT_APPLICABLE, ctx.id, "No VNet holding an endpoint of the vault or registry has a peering."
+            )
+        return
     for key, _ in sorted(_customer_endpoints_by_vnet(conns).items()):
         if key in ws_vnets:
             continue

@@ -184,11 +184,13 @@ def no_dangling_connections(ctx: WorkspaceContext) -> Iterable[Finding]:
     if dangling:
         names = ", ".join(f"{c.endpoint_id} ({c.status})" for c in dangling)
         yield ctx.finding(FAIL, ctx.id, f"{ctx.name} has dangling private endpoint connections: {names}.", **evidence)
-    elif no_state:
+    elif no_state or ctx.endpoint_gap:
+        missing = ctx.endpoint_gap or f"the state of {len(no_state)} connection(s) is missing"
         yield ctx.finding(
             UNKNOWN,
             ctx.id,
-            f"The state of {len(no_state)} private endpoint connection(s) of {ctx.name} is missing.",
+            f"Private endpoint connections of {ctx.name} are not all known: {missing}.",
+            missing=missing,
             **evidence,
         )
     else:

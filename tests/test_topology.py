@@ -187,3 +187,21 @@ def test_operator_hosts_are_indexed_by_vnet() -> None:
     }
     topo = Topology([bastion])
     assert topo.operator_hosts_in(f"{NET}/virtualNetworks/HUB") == [bastion]
+
+
+def test_abbreviated_child_type_is_read_from_the_id() -> None:
+    """ARM's outbound-rule list prints `type: workspace/outboundRules` (rest-examples)."""
+    sa = storage("sa")
+    ws = workspace("w", managedNetwork={"isolationMode": "AllowInternetOutbound"})
+    rule = {
+        "id": ws["id"] + "/outboundRules/blob",
+        "name": "blob",
+        "type": "workspace/outboundRules",
+        "properties": {
+            "type": "PrivateEndpoint",
+            "destination": {"serviceResourceId": sa["id"], "subresourceTarget": "blob"},
+        },
+    }
+    topo = Topology([ws, sa, rule])
+    assert [r["name"] for r in topo.outbound_rules(ws["id"])] == ["blob"]
+    assert [c.group for c in topo.approved_endpoints(sa["id"])] == ["blob"]

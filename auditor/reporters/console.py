@@ -1,0 +1,264 @@
+"""The console report: per workspace, the source document's comparison table filled in, then what to fix.
+
+It reads only the JSON report, so it renders a scan, a merged report or a baselined one alike.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from auditor.arm import name_of
+from auditor.model import STATUS_ORDER, Severity, Status
+from auditor.reporters.jsonreport import Report
+from auditor.reporters.views import extra_sections, workspace_names
+from auditor.summary import SEVERITIES_DESCENDING, summary_of
+
+# Width of the plain-text rendering, so that files and tests do not depend on the terminal.
+TEXT_WIDTH = 120
+
+# (label, key in the posture or, for the first two, in the workspace, what the secured scenario has)
+POSTURE_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("Scenario", "scenario", "private-workspace"),
+    ("Isolation mode", "isolation_mode", "AllowInternetOutbound or AllowOnlyApprovedOutbound"),
+    ("Workspace", "workspace", "private"),
+    ("Storage", "storage", "private-endpoint and/or service-endpoint"),
+    ("Key vault", "key_vault", "private-endpoint and/or service-endpoint"),
+    ("Container registry", "container_registry", "private-endpoint"),
+    ("Training compute", "training_compute", "private-ip"),
+    ("Inference compute", "inference_compute", "private-ip"),
+    ("Application Insights", "application_insights", "not judged (Monitor private link scope)"),
+)
+WORKSPACE_ROW_KEYS = frozenset({"scenario", "isolation_mode"})
+# Posture entries that hold a referenced resource id rather than a judgement.
+REFERENCE_ROW_KEYS = frozenset({"application_insights"})
+
+# The rows of the document's comparison table, by catalogue §3 scenario id.
+SCENARIO_LABELS = {
+    "no-vnet": "No virtual network",
+    "public-workspace-secured-resources": "Public workspace, all other resources in a virtual network",
+    "private-workspace": "Secure resources in a virtual network",
+    "private-workspace-public-access": "Secure resources in a virtual network, workspace also public",
+    "unreachable": "Workspace reachable by nobody",
+    "unknown": "Undecided: the inventory lacks data",
+}
+
+# Posture and scenario values coloured by how they compare with the secured scenario; anything
+# not listed (unknown, absent, mixed, firewall-only, private+public, ...) is a warning.
+GOOD_VALUES = frozenset(
+    {
+        "private",
+        "private-endpoint",
+        "service-endpoint",
+        "private-endpoint+service-endpoint",
+        "private-ip",
+        "private-workspace",
+        "allowinternetoutbound",
+        "allowonlyapprovedoutbound",
+    }
+)
+BAD_VALUES = frozenset({"public", "public-ip", "no-vnet", "public-workspace-secured-resources"})
+QUIET_VALUES = frozenset({"none", "not referenced"})
+
+SEVERITY_STYLES = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "bold yellow",
+    Severity.LOW: "bold cyan",
+    Severity.INFO: "bold blue",
+}
+STATUS_STYLES = {
+    Status.FAIL: "bold red",
+    Status.UNKNOWN: "bold magenta",
+    Status.WAIVED: "dim",
+    Status.PASS: "green",
+    Status.NOT_APPLICABLE: "dim",
+}
+ACTIONABLE = (Status.FAIL, Status.UNKNOWN)
+
+
+def render_text(report: Report) -> str:
+    """The console report without colour at a fixed width: for files and example reports."""
+    buffer = io.StringIO()
+    render_console(report, _plain_console(buffer))
+    # rich pads table cells to the column width; in a file that is only trailing whitespace.
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+
+
+def _plain_console(buffer: io.StringIO) -> Console:
+    # force_terminal and color_system override FORCE_COLOR and friends, which CI systems set.
+    return Console(
+        file=buffer,
+        width=TEXT_WIDTH,
+        force_terminal=False,
+        color_system=None,
+        highlight=False,
+        emoji=False,
+    )
+
+
+def render_console(report: Report, console: Console) -> None:
+    console.print(_header(report))
+    if not report["workspaces"]:
+        console.print(Text("\nNo Azure Machine Learning workspace in the inventory.", style="yellow"))
+    for workspace in report["workspaces"]:
+        wid = workspace["id"].lower()
+        results = [r for r in report["results"] if r["workspace_id"].lower() == wid]
+        console.print()
+        _render_workspace(console, workspace, results)
+    _render_waivers_and_fixed(console, report)
+    if report["collection_errors"]:
+        console.print()
+        _render_collection_errors(console, report["collection_errors"])
+    console.print()
+    console.print(_totals(report))
+
+
+def _render_waivers_and_fixed(console: Console, report: Report) -> None:
+    """The waiver sections (applied, expired, stale) and the findings fixed since the baseline."""
+    for key, title, lines in extra_sections(report, workspace_names(report)):
+        if not lines or not key.startswith(("waivers.", "baseline.")):
+            continue
+        console.print()
+        console.print(Text(f"{title} ({len(lines)})", style="bold"))
+        for line in lines:
+            console.print(Text("  " + line))
+
+
+def _header(report: Report) -> Text:
+    tool = report["tool"]
+    text = Text(f"{tool['name']} {tool['version']}", style="bold")
+    text.append(f"  scan of {', '.join(report['inputs'])} at {report['generated_at']}", style="dim")
+    return text
+
+
+def _render_workspace(console: Console, workspace: Mapping[str, Any], results: list[dict[str, Any]]) -> None:
+    title = Text("Workspace ", style="bold")
+    title.append(str(workspace["name"]), style="bold underline")
+    title.append(f"  {workspace.get('kind') or 'Default'}, {workspace.get('location') or 'no location'}")
+    if workspace.get("hub_id"):
+        title.append(f", project of hub {name_of(workspace['hub_id'])}")
+    title.append(f"\n{workspace['id']}", style="dim")
+    console.print(title)
+    console.print(_posture_table(workspace))
+    console.print()
+    _render_findings(console, [r for r in results if r["status"] in ACTIONABLE])
+    _render_waived(console, [r for r in results if r["status"] == Status.WAIVED])
+    console.print(_counts(summary_of(results)))
+
+
+def _posture_table(workspace: Mapping[str, Any]) -> Table:
+    scenario = workspace.get("scenario")
+    title = Text("Scenario: ", style="bold")
+    title.append(SCENARIO_LABELS.get(str(scenario), str(scenario)), style=_tone(str(scenario)))
+    table = Table(title=title, title_justify="left")
+    table.add_column("Network isolation", no_wrap=True)
+    # The workspace's values are never cut; the reference column wraps first on a narrow terminal.
+    table.add_column("This workspace", no_wrap=True, overflow="fold")
+    table.add_column("Secured scenario", style="dim", overflow="fold")
+    posture = workspace.get("posture") or {}
+    for label, key, secured in POSTURE_ROWS:
+        value = workspace.get(key) if key in WORKSPACE_ROW_KEYS else posture.get(key)
+        if value is None:
+            shown = Text("not referenced", style=_tone("not referenced"))
+        elif key in REFERENCE_ROW_KEYS:
+            shown = Text(name_of(str(value)))
+        else:
+            shown = Text(str(value), style=_tone(str(value)))
+        table.add_row(Text(label), shown, Text(secured))
+    return table
+
+
+def _tone(value: str) -> str:
+    lowered = value.lower()
+    if lowered in GOOD_VALUES:
+        return "green"
+    if lowered in BAD_VALUES:
+        return "bold red"
+    if lowered in QUIET_VALUES:
+        return "dim"
+    return "yellow"
+
+
+def _render_findings(console: Console, actionable: list[dict[str, Any]]) -> None:
+    if not actionable:
+        console.print(Text("No failing or unknown results.", style="green"))
+        return
+    for severity in SEVERITIES_DESCENDING:
+        group = [r for r in actionable if r["severity"] == severity]
+        if not group:
+            continue
+        # Within a severity, failures before unknowns; otherwise the engine's order stands.
+        group.sort(key=lambda r: STATUS_ORDER.index(Status(r["status"])))
+        console.print(Text(f"{severity.value.upper()} ({len(group)})", style=SEVERITY_STYLES[severity]))
+        grid = Table.grid(padding=(0, 1), pad_edge=True)
+        grid.add_column(width=8, no_wrap=True)
+        grid.add_column()
+        for result in group:
+            status = Status(result["status"])
+            grid.add_row(Text(status.value.upper(), style=STATUS_STYLES[status]), _finding(result))
+        console.print(grid)
+
+
+def _finding(result: Mapping[str, Any]) -> Text:
+    # Text objects, never markup strings: messages quote ARM values, which may contain "[...]".
+    text = Text()
+    text.append(result["rule_id"], style="bold")
+    text.append(f"  {result['title']}\n")
+    text.append("resource: ", style="dim")
+    text.append(f"{name_of(result['resource_id'])}\n")
+    text.append(f"{result['message']}\n")
+    text.append("fix: ", style="dim")
+    text.append(f"{result['remediation']}\n")
+    return text
+
+
+def _render_waived(console: Console, waived: list[dict[str, Any]]) -> None:
+    if not waived:
+        return
+    console.print(Text(f"WAIVED ({len(waived)})", style="bold"))
+    for result in waived:
+        line = Text(f"  {result['rule_id']}  {name_of(result['resource_id'])}")
+        waiver = result.get("waiver") or {}
+        if waiver.get("justification"):
+            line.append(f": {waiver['justification']}", style="dim")
+        if waiver.get("expires"):
+            line.append(f" (expires {waiver['expires']})", style="dim")
+        console.print(line)
+
+
+def _by_status(summary: Mapping[str, Any]) -> str:
+    return ", ".join(f"{summary['by_status'][s.value]} {s.value}" for s in STATUS_ORDER)
+
+
+def _counts(summary: Mapping[str, Any]) -> Text:
+    text = Text("Results: ", style="bold")
+    text.append(_by_status(summary))
+    text.append("\nFailing by severity: ", style="bold")
+    text.append(
+        ", ".join(
+            f"{summary['by_severity'][sev.value][Status.FAIL.value]} {sev.value}" for sev in SEVERITIES_DESCENDING
+        )
+    )
+    return text
+
+
+def _render_collection_errors(console: Console, errors: list[dict[str, Any]]) -> None:
+    heading = f"Collection errors ({len(errors)}): results that needed this data are unknown"
+    console.print(Text(heading, style="bold magenta"))
+    for error in errors:
+        console.print(Text("  " + "; ".join(f"{key}: {value}" for key, value in error.items())))
+
+
+def _totals(report: Report) -> Text:
+    summary = report["summary"]
+    workspaces = len(report["workspaces"])
+    plural = "" if workspaces == 1 else "s"
+    text = Text(f"{summary['total']} results over {workspaces} workspace{plural}: ", style="bold")
+    text.append(_by_status(summary))
+    return text

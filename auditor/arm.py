@@ -118,3 +118,21 @@ def region_key(location: Any) -> str | None:
     if not isinstance(location, str) or not location.strip():
         return None
     return location.replace(" ", "").lower()
+
+
+def wildcard_match(pattern: str, value: str) -> bool:
+    """Case-insensitive whole-string match where `*` stands for any run of characters, `/` included."""
+    parts = pattern.lower().split("*")
+    target = value.lower()
+    if len(parts) == 1:
+        return parts[0] == target
+    head, tail = parts[0], parts[-1]
+    if len(target) < len(head) + len(tail) or not target.startswith(head) or not target.endswith(tail):
+        return False
+    position, end = len(head), len(target) - len(tail)
+    for middle in parts[1:-1]:
+        found = target.find(middle, position, end)
+        if found < 0:
+            return False
+        position = found + len(middle)
+    return True

@@ -7,6 +7,7 @@ reported as one line on stderr. Nothing is written unless the whole scan succeed
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -22,10 +23,10 @@ from auditor import __version__
 from auditor.baseline import apply_baseline, counts_toward_exit
 from auditor.engine import load_rules, scan_inventory
 from auditor.errors import InputError
-from auditor.inventory import Inventory, load_inventory
+from auditor.inventory import Inventory, gc_paused, load_inventory
 from auditor.merge import merge_reports
 from auditor.model import Rule, Severity, Status
-from auditor.output import write_atomic
+from auditor.output import write_all_atomic, write_text
 from auditor.reporters import FORMATS, RenderOptions, ReportFormat
 from auditor.reporters.console import render_console
 from auditor.reporters.jsonreport import Report, build_report, generated_at_now
@@ -172,6 +173,39 @@ def scan(
 ) -> None:
     """Audit an inventory and report, per workspace, its network isolation."""
     _check_destinations(formats, output, output_dir)
+    with gc_paused():
+        _scan(
+            inventories,
+            workspace_filters,
+            formats,
+            output,
+            output_dir,
+            fail_on,
+            fail_on_unknown,
+            rules_dirs,
+            cloud,
+            waivers_file,
+            as_of,
+            baseline_file,
+            sarif_include_passing,
+        )
+
+
+def _scan(
+    inventories: tuple[str, ...],
+    workspace_filters: tuple[str, ...],
+    formats: list[ReportFormat],
+    output: Path | None,
+    output_dir: Path | None,
+    fail_on: str,
+    fail_on_unknown: bool,
+    rules_dirs: tuple[Path, ...],
+    cloud: str | None,
+    waivers_file: Path | None,
+    as_of: Any,
+    baseline_file: Path | None,
+    sarif_include_passing: bool,
+) -> None:
     try:
         generated_at = generated_at_now()
         loaded_rules = load_rules(rules_dirs)
@@ -287,17 +321,16 @@ def _print(report: Report, fmt: ReportFormat, rules: Sequence[Rule], options: Re
         render_console(report, console)
     else:
         # Piped or redirected: the same bytes as `--output` writes.
-        click.echo(fmt.render(report, rules, options), nl=False)
+        write_text(sys.stdout, fmt.render(report, rules, options))
 
 
 def _write_reports(
     report: Report, rules: Sequence[Rule], targets: Mapping[Path, ReportFormat], options: RenderOptions
 ) -> None:
-    # Render everything before writing anything: a renderer's failure leaves no partial set.
-    rendered = {path: fmt.render(report, rules, options) for path, fmt in targets.items()}
-    for path, text in rendered.items():
-        with _reporting_os_error(path):
-            write_atomic(path, text)
+    # All files are renamed into place together, after every one rendered and written: a failure
+    # leaves no partial set.
+    with _reporting_os_error(next(iter(targets))):
+        write_all_atomic({path: fmt.render(report, rules, options) for path, fmt in targets.items()})
 
 
 @contextmanager
@@ -305,7 +338,8 @@ def _reporting_os_error(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as err:
-        raise UserError(f"{path}: {err.strerror or err}") from None
+        where = err.filename if isinstance(err.filename, str) else path
+        raise UserError(f"{where}: {err.strerror or err}") from None
 
 
 def exit_code(results: Iterable[Mapping[str, Any]], fail_on: str, fail_on_unknown: bool) -> int:

@@ -8,17 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from auditor.arm import Resource, eq, lid, name_of, props
 from auditor.context import WorkspaceContext
 from auditor.errors import InputError
+from auditor.inventory import Inventory, gc_paused
 from auditor.model import Finding, Result, Rule, Status
 from auditor.posture import posture_of, scenario_of
 from auditor.topology import Topology
-
-if TYPE_CHECKING:
-    from auditor.inventory import Inventory
 
 FAMILY_ORDER = ("workspace", "storage", "keyvault", "registry", "compute", "inference", "studio", "network")
 _MODULE_PREFIX = "amlaudit_rulepack"
@@ -205,10 +203,11 @@ def scan_inventory(
 ) -> ScanResult:
     """Judge every rule for every selected workspace of an inventory."""
     rule_list = list(rules) if rules is not None else load_rules()
-    topo = Topology(inventory.resources, inventory.errors)
     chosen_cloud = str(inventory.meta.get("cloud") or cloud or "AzureCloud")
-    workspaces = select_workspaces(topo, workspace_filters)
-    summaries, results = scan_topology(topo, rule_list, workspaces, chosen_cloud)
+    with gc_paused():
+        topo = Topology(inventory.resources, inventory.errors)
+        workspaces = select_workspaces(topo, workspace_filters)
+        summaries, results = scan_topology(topo, rule_list, workspaces, chosen_cloud)
     return ScanResult(
         workspaces=summaries,
         results=results,

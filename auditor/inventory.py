@@ -11,9 +11,11 @@ types case-insensitively). Locations in messages are 0-based array indexes and 1
 from __future__ import annotations
 
 import codecs
+import gc
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,9 +54,10 @@ def load_inventory(paths: Sequence[str]) -> Inventory:
     inventory = Inventory(inputs=list(paths))
     # Lower-cased id -> (resource, where it came from); re-inserting a duplicate moves it to the end.
     seen: dict[str, tuple[dict[str, Any], str]] = {}
-    for path in paths:
-        for file in _files(path):
-            _load_file(file, inventory, seen)
+    with gc_paused():
+        for path in paths:
+            for file in _files(path):
+                _load_file(file, inventory, seen)
     if not seen:
         problem = "empty inventory: no resources found"
         if inventory.errors:
@@ -62,6 +65,25 @@ def load_inventory(paths: Sequence[str]) -> Inventory:
         raise InputError(problem, ", ".join(paths) or None)
     inventory.resources = [resource for resource, _ in seen.values()]
     return inventory
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a large, acyclic, long-lived structure.
+
+    Parsing and scanning allocate millions of containers that all survive and form no cycle, yet
+    each time the heap grows by a quarter a full collection walks all of it again: on a 150 MB
+    inventory that was 2 of the 3 seconds of loading, and a third of the scan. Cycles made in
+    the meantime are collected as soon as the collector resumes.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _files(path: str) -> list[str]:

@@ -271,7 +271,8 @@ class Topology:
                 if vnet:
                     self._operator_hosts[lid(vnet)].append(host)
 
-        # Filled on demand by zone_linked_vnets and zone_name_linked.
+        # Filled on demand by approved_endpoints, zone_linked_vnets and zone_name_linked.
+        self._approved: dict[str, list[Connection]] = {}
         self._zone_links: dict[str, frozenset[str]] = {}
         self._linked_zone_names: set[tuple[str, str]] | None = None
 
@@ -381,9 +382,17 @@ class Topology:
         return found
 
     def approved_endpoints(self, target_id: str) -> list[Connection]:
-        """Approved private endpoints of a resource, customer and managed (catalogue §1)."""
-        customer = [c for c in self.connections_to(target_id) if c.approved]
-        return customer + self.managed_connections_to(target_id)
+        """Approved private endpoints of a resource, customer and managed (catalogue §1).
+
+        The connections are shared between calls: treat them as read-only.
+        """
+        # Cached: a workspace's rules ask this of the same few resources some twenty times.
+        key = lid(target_id)
+        approved = self._approved.get(key)
+        if approved is None:
+            customer = [c for c in self.connections_to(target_id) if c.approved]
+            approved = self._approved[key] = customer + self.managed_connections_to(target_id)
+        return list(approved)
 
     def endpoint_gap(self, *anchors: str | None) -> str | None:
         """A collection error hiding private endpoints around these ids."""

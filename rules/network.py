@@ -98,7 +98,7 @@ def dns_zones_resolve_endpoints(ctx: WorkspaceContext) -> Iterable[Finding]:
             zones = ctx.topo.zones_named(zone_name)
             if not zones:
                 absent.append(zone_name)
-            elif not any(key in ctx.topo.zone_linked_vnets(z["id"]) for z in zones):
+            elif not ctx.topo.zone_name_linked(zone_name, key):
                 hidden = next((g for z in zones if (g := ctx.topo.gap(DNS_LINK_TYPE, z["id"]))), None)
                 (absent if hidden else unlinked).append(zone_name)
         evidence.update(unlinked_zones=unlinked, zones_absent_from_inventory=absent)

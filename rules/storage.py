@@ -6,10 +6,9 @@ gets one result with itself as subject (catalogue §2).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from auditor.arm import as_dict, as_list, dig, eq, lid, props
+from auditor.arm import as_dict, as_list, dig, eq, props, wildcard_match
 from auditor.checks import secured_or_unknown, subject_of, vnet_secured_findings
 from auditor.model import DOC_WORKSPACE
 from auditor.rulekit import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Finding, Severity, WorkspaceContext, rule
@@ -161,12 +160,6 @@ def storage_shares_workspace_vnet(ctx: WorkspaceContext) -> Iterable[Finding]:
         )
 
 
-def _grants(pattern: str, workspace_id: str) -> bool:
-    """A resource access rule grants WS: equal id, or `*` matching any run of characters, `/` included."""
-    regex = ".*".join(re.escape(part) for part in lid(pattern).split("*"))
-    return re.fullmatch(regex, lid(workspace_id)) is not None
-
-
 @rule(
     id="AML-ST-004",
     title="Storage trusts the workspace",
@@ -192,7 +185,9 @@ def storage_trusts_workspace(ctx: WorkspaceContext) -> Iterable[Finding]:
     acls = as_dict(dig(props(ctx.storage), "networkAcls"))
     rules = [r for r in as_list(acls.get("resourceAccessRules")) if isinstance(r, dict)]
     granting = [
-        r.get("resourceId") for r in rules if isinstance(r.get("resourceId"), str) and _grants(r["resourceId"], ctx.id)
+        r.get("resourceId")
+        for r in rules
+        if isinstance(r.get("resourceId"), str) and wildcard_match(r["resourceId"], ctx.id)
     ]
     bypass_raw = acls.get("bypass")
     bypass = [b.strip() for b in (bypass_raw if isinstance(bypass_raw, str) else "AzureServices").split(",")]

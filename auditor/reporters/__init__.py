@@ -6,13 +6,13 @@ Adding a format is one entry in `FORMATS`; `amlaudit scan --format` and `--outpu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from auditor.model import Rule
 from auditor.reporters.console import render_text
 from auditor.reporters.html import render_html
-from auditor.reporters.jsonreport import Report, render_json
+from auditor.reporters.jsonreport import Report, json_pieces
 from auditor.reporters.junit import render_junit
 from auditor.reporters.markdown import render_markdown
 from auditor.reporters.sarif import render_sarif
@@ -29,14 +29,15 @@ class RenderOptions:
 class ReportFormat:
     name: str
     filename: str  # the file `--output-dir` writes
-    render: Callable[[Report, Sequence[Rule], RenderOptions], str]
+    # The report's text, whole or in pieces (large JSON reports are streamed, never held whole).
+    render: Callable[[Report, Sequence[Rule], RenderOptions], str | Iterable[str]]
 
 
 FORMATS: dict[str, ReportFormat] = {
     fmt.name: fmt
     for fmt in (
         ReportFormat("console", "amlaudit.txt", lambda report, _rules, _opts: render_text(report)),
-        ReportFormat("json", "amlaudit.json", lambda report, _rules, _opts: render_json(report)),
+        ReportFormat("json", "amlaudit.json", lambda report, _rules, _opts: json_pieces(report)),
         ReportFormat(
             "sarif",
             "amlaudit.sarif",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +57,14 @@ def build_report(scan_result: ScanResult, inputs: Sequence[str], generated_at: s
     }
 
 
-def render_json(report: Report) -> str:
+def json_pieces(report: Report) -> Iterator[str]:
+    """The JSON report as the encoder yields it, so that a large report is streamed to its file
+    instead of being built as one string."""
     # No sort_keys: the report's own key order is part of its readability, and every producer
     # builds its dicts in a fixed order, so the output is deterministic as it is.
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(report)
+    yield "\n"
+
+
+def render_json(report: Report) -> str:
+    return "".join(json_pieces(report))

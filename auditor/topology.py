@@ -297,8 +297,9 @@ class Topology:
     def gap(self, resource_type: str, *anchors: str | None) -> str | None:
         """The collection error that hides `resource_type` around any anchor id, described.
 
-        An error covers an anchor when its scope is the anchor or one of its ancestors (or has
-        no scope at all), and it names the type (or names no type, i.e. everything failed).
+        An error covers an anchor when its scope is the anchor, one of its ancestors or one of its
+        descendants (a child list under a workspace, say), or has no scope at all; and it names
+        the type (or names no type, i.e. everything failed).
         """
         wanted = resource_type.lower()
         keys = [lid(a) for a in anchors if a]
@@ -307,7 +308,7 @@ class Topology:
             if types and wanted not in types:
                 continue
             scope = lid(str(error.get("scope") or ""))
-            if scope and not any(k == scope or k.startswith(scope + "/") for k in keys):
+            if scope and not any(k == scope or k.startswith(scope + "/") or scope.startswith(k + "/") for k in keys):
                 continue
             return _describe_error(error, resource_type)
         return None

@@ -243,3 +243,25 @@ def test_scan_result_is_deterministic() -> None:
 
 def test_rg_constant_is_used() -> None:
     assert RG.startswith("/subscriptions/")
+
+
+def test_error_on_a_child_list_under_the_workspace_hides_those_subjects() -> None:
+    resources = private_baseline()
+    ws_id = resources[0]["id"]
+    endpoint = {
+        "id": f"{ws_id}/onlineEndpoints/ep",
+        "name": "ep",
+        "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+        "properties": {"publicNetworkAccess": "Disabled"},
+    }
+    errors = [
+        {
+            "scope": endpoint["id"],
+            "status": 403,
+            "resource_types": ["Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments"],
+        }
+    ]
+    [r] = [x for x in scan([*resources, endpoint], errors).results if x.rule_id == "AML-INF-002"]
+    assert (r.status, r.resource_id) == (Status.UNKNOWN, ws_id)
+    [r] = [x for x in scan([*resources, endpoint]).results if x.rule_id == "AML-INF-002"]
+    assert r.status == Status.NOT_APPLICABLE

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,20 @@ from rich.text import Text
 
 from auditor import __version__
 from auditor.baseline import apply_baseline, counts_toward_exit
+from auditor.collect import (
+    CollectionError,
+    ConnectionSettings,
+    Scope,
+    collect_snapshot,
+    connection_options,
+    scope_options,
+    write_snapshot,
+)
+from auditor.collect.scope import SCOPE_OPTIONS
+from auditor.collect.settings import CONNECTION_OPTIONS
 from auditor.engine import load_rules, scan_inventory
 from auditor.errors import InputError
-from auditor.inventory import Inventory, gc_paused, load_inventory
+from auditor.inventory import Inventory, gc_paused, inventory_from_snapshot, load_inventory
 from auditor.merge import merge_reports
 from auditor.model import Rule, Severity, Status
 from auditor.output import write_all_atomic, write_text
@@ -69,14 +81,23 @@ def _parse_formats(_ctx: click.Context, _param: click.Parameter, value: str) -> 
     return [FORMATS[name] for name in dict.fromkeys(names)]
 
 
+def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The collector's scope and connection options on `scan` (its `--workspace` is scan's own)."""
+    decorators = [*(o for name, o in SCOPE_OPTIONS.items() if name != "workspace"), *CONNECTION_OPTIONS.values()]
+    decorators.append(click.option("--quiet", is_flag=True, help="No progress display on standard error."))
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
 @cli.command()
+@live_options
 @click.option(
     "--inventory",
     "inventories",
     multiple=True,
-    required=True,
     metavar="PATH",
-    help="Inventory file or folder (repeatable).",
+    help="Inventory file or folder (repeatable). Without it, collect live from the scope given.",
 )
 @click.option(
     "--workspace",
@@ -127,11 +148,6 @@ def _parse_formats(_ctx: click.Context, _param: click.Parameter, value: str) -> 
     help="Load more rules from this folder (repeatable).",
 )
 @click.option(
-    "--cloud",
-    metavar="NAME",
-    help="Azure cloud when the inventory does not say (default AzureCloud).",
-)
-@click.option(
     "--waivers",
     "waivers_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -156,71 +172,162 @@ def _parse_formats(_ctx: click.Context, _param: click.Parameter, value: str) -> 
     is_flag=True,
     help="Also put pass and not-applicable results in SARIF (dashboards; not for GitHub code scanning).",
 )
-def scan(
-    inventories: tuple[str, ...],
-    workspace_filters: tuple[str, ...],
-    formats: list[ReportFormat],
-    output: Path | None,
-    output_dir: Path | None,
-    fail_on: str,
-    fail_on_unknown: bool,
-    rules_dirs: tuple[Path, ...],
-    cloud: str | None,
-    waivers_file: Path | None,
-    as_of: Any,
-    baseline_file: Path | None,
-    sarif_include_passing: bool,
-) -> None:
-    """Audit an inventory and report, per workspace, its network isolation."""
-    _check_destinations(formats, output, output_dir)
+def scan(**options: Any) -> None:
+    """Audit an inventory, or collect one live from Azure, and report per workspace its network isolation."""
+    request = ScanRequest(**options)
+    _check_destinations(request.formats, request.output, request.output_dir)
     with gc_paused():
-        _scan(
-            inventories,
-            workspace_filters,
-            formats,
-            output,
-            output_dir,
-            fail_on,
-            fail_on_unknown,
-            rules_dirs,
-            cloud,
-            waivers_file,
-            as_of,
-            baseline_file,
-            sarif_include_passing,
+        _scan(request)
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """Everything `amlaudit scan` was asked, as click parsed it."""
+
+    inventories: tuple[str, ...]
+    workspace_filters: tuple[str, ...]
+    formats: list[ReportFormat]
+    output: Path | None
+    output_dir: Path | None
+    fail_on: str
+    fail_on_unknown: bool
+    rules_dirs: tuple[Path, ...]
+    waivers_file: Path | None
+    as_of: datetime | None
+    baseline_file: Path | None
+    sarif_include_passing: bool
+    subscriptions: tuple[str, ...]
+    resource_group: str | None
+    all_subscriptions: bool
+    management_group: str | None
+    tenant: str | None
+    cloud: str
+    arm_endpoint: str | None
+    token_scope: str | None
+    ca_bundle: str | None
+    timeout: float | None
+    concurrency: int
+    quiet: bool
+
+    @property
+    def live(self) -> bool:
+        """Collect from Azure: a scope was given, or workspaces by id without an inventory."""
+        scoped = self.subscriptions or self.resource_group or self.all_subscriptions or self.management_group
+        return bool(scoped) or (not self.inventories and bool(self.workspace_filters))
+
+    def scope(self) -> Scope:
+        return Scope(
+            subscriptions=self.subscriptions,
+            resource_group=self.resource_group,
+            workspaces=self.workspace_filters,
+            all_subscriptions=self.all_subscriptions,
+            management_group=self.management_group,
+        )
+
+    def connection(self) -> ConnectionSettings:
+        return ConnectionSettings(
+            cloud=self.cloud,
+            tenant=self.tenant,
+            arm_endpoint=self.arm_endpoint,
+            token_scope=self.token_scope,
+            ca_bundle=self.ca_bundle,
+            timeout=self.timeout,
+            concurrency=self.concurrency,
         )
 
 
-def _scan(
-    inventories: tuple[str, ...],
-    workspace_filters: tuple[str, ...],
-    formats: list[ReportFormat],
-    output: Path | None,
-    output_dir: Path | None,
-    fail_on: str,
-    fail_on_unknown: bool,
-    rules_dirs: tuple[Path, ...],
-    cloud: str | None,
-    waivers_file: Path | None,
-    as_of: Any,
-    baseline_file: Path | None,
-    sarif_include_passing: bool,
-) -> None:
+def _scan(request: ScanRequest) -> None:
+    if request.live and request.inventories:
+        raise click.UsageError(
+            "--inventory reads a saved inventory; a scope (--subscription, ...) collects live: not both"
+        )
+    if not request.live and not request.inventories:
+        raise click.UsageError(
+            "give --inventory PATH, or a scope to collect live (--subscription, --workspace ID, ...)"
+        )
     try:
         generated_at = generated_at_now()
-        loaded_rules = load_rules(rules_dirs)
-        inventory = _load(inventories)
-        scan_result = scan_inventory(inventory, loaded_rules, workspace_filters=workspace_filters, cloud=cloud)
-        report = build_report(scan_result, inventories, generated_at)
-        report = _with_waivers(report, loaded_rules, waivers_file, as_of.date() if as_of else utc_today())
-        if baseline_file is not None:
-            report = apply_baseline(report, load_report(baseline_file), include_unknown=fail_on_unknown)
+        loaded_rules = load_rules(request.rules_dirs)
+        if request.live:
+            scope, connection = _live_settings(request)
+            inputs = [scope_label(scope)]
+            inventory = _collect(scope, connection, request.quiet, inputs[0])
+        else:
+            inputs = list(request.inventories)
+            inventory = _load(request.inventories)
+        scan_result = scan_inventory(
+            inventory, loaded_rules, workspace_filters=request.workspace_filters, cloud=request.cloud
+        )
+        report = build_report(scan_result, inputs, generated_at)
+        as_of = request.as_of.date() if request.as_of else utc_today()
+        report = _with_waivers(report, loaded_rules, request.waivers_file, as_of)
+        if request.baseline_file is not None:
+            previous = load_report(request.baseline_file)
+            report = apply_baseline(report, previous, include_unknown=request.fail_on_unknown)
     except InputError as err:
         raise UserError(str(err)) from None
-    _emit(report, loaded_rules, formats, output, output_dir, RenderOptions(sarif_include_passing))
+    _emit(
+        report,
+        loaded_rules,
+        request.formats,
+        request.output,
+        request.output_dir,
+        RenderOptions(request.sarif_include_passing),
+    )
     for warning in scan_result.warnings:
         click.echo(f"amlaudit: warning: {warning}", err=True)
-    click.get_current_context().exit(exit_code(report["results"], fail_on, fail_on_unknown))
+    click.get_current_context().exit(exit_code(report["results"], request.fail_on, request.fail_on_unknown))
+
+
+def _live_settings(request: ScanRequest) -> tuple[Scope, ConnectionSettings]:
+    try:
+        return request.scope(), request.connection()
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+
+
+def scope_label(scope: Scope) -> str:
+    """How a live scan's scope appears in the report's `inputs`."""
+    parts = [f"subscription={s}" for s in scope.subscriptions]
+    parts += [f"resource-group={scope.resource_group}"] if scope.resource_group else []
+    parts += [f"workspace={w}" for w in scope.workspaces]
+    parts += ["all-subscriptions"] if scope.all_subscriptions else []
+    parts += [f"management-group={scope.management_group}"] if scope.management_group else []
+    return "azure:" + ",".join(parts)
+
+
+def _collect(scope: Scope, connection: ConnectionSettings, quiet: bool, label: str) -> Inventory:
+    try:
+        snapshot = collect_snapshot(scope, connection, progress=not quiet)
+    except CollectionError as err:
+        raise InputError(str(err), label) from None
+    return inventory_from_snapshot(snapshot, label)
+
+
+@cli.command()
+@scope_options
+@connection_options
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The snapshot file to write (atomically).",
+)
+@click.option("--quiet", is_flag=True, help="No progress display on standard error.")
+def collect(scope: Scope, connection: ConnectionSettings, output: Path, quiet: bool) -> None:
+    """Collect the ARM resources the rules read into a snapshot that `scan --inventory` reads."""
+    try:
+        snapshot = collect_snapshot(scope, connection, progress=not quiet)
+    except CollectionError as err:
+        raise UserError(str(err)) from None
+    with _reporting_os_error(output):
+        write_snapshot(snapshot, output)
+    for error in snapshot["errors"]:
+        click.echo(
+            f"amlaudit: warning: could not read {', '.join(error.get('resource_types') or ['everything'])} "
+            f"at {error.get('scope')}: {error.get('status')} {error.get('code')}",
+            err=True,
+        )
 
 
 def _check_destinations(formats: Sequence[ReportFormat], output: Path | None, output_dir: Path | None) -> None:

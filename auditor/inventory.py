@@ -58,11 +58,24 @@ def load_inventory(paths: Sequence[str]) -> Inventory:
         for path in paths:
             for file in _files(path):
                 _load_file(file, inventory, seen)
+    return _finish(inventory, seen, ", ".join(paths))
+
+
+def inventory_from_snapshot(snapshot: Any, source: str) -> Inventory:
+    """An inventory from a snapshot already in memory (a live collection), checked like a file."""
+    inventory = Inventory(inputs=[source])
+    seen: dict[str, tuple[dict[str, Any], str]] = {}
+    items = _unwrap(snapshot, source, inventory)
+    _ingest(((f"resource #{index}", item) for index, item in enumerate(items)), source, inventory, seen)
+    return _finish(inventory, seen, source)
+
+
+def _finish(inventory: Inventory, seen: dict[str, tuple[dict[str, Any], str]], where: str) -> Inventory:
     if not seen:
         problem = "empty inventory: no resources found"
         if inventory.errors:
             problem += f" ({len(inventory.errors)} collection errors recorded)"
-        raise InputError(problem, ", ".join(paths) or None)
+        raise InputError(problem, where or None)
     inventory.resources = [resource for resource, _ in seen.values()]
     return inventory
 
@@ -117,6 +130,12 @@ def _load_file(path: str, inventory: Inventory, seen: dict[str, tuple[dict[str, 
     else:
         items = _unwrap(_parse(_read_text(path), path), path, inventory)
         entries = ((f"resource #{index}", item) for index, item in enumerate(items))
+    _ingest(entries, path, inventory, seen)
+
+
+def _ingest(
+    entries: Iterable[tuple[str, Any]], path: str, inventory: Inventory, seen: dict[str, tuple[dict[str, Any], str]]
+) -> None:
     for where, resource in entries:
         problem = _resource_problem(resource)
         if problem is not None:
@@ -125,8 +144,7 @@ def _load_file(path: str, inventory: Inventory, seen: dict[str, tuple[dict[str, 
         earlier = seen.pop(key, None)
         if earlier is not None:
             inventory.warnings.append(
-                f"duplicate id {json.dumps(resource['id'])}: {earlier[1]} is replaced by {origin}"
-                " (the later one wins)"
+                f"duplicate id {json.dumps(resource['id'])}: {earlier[1]} is replaced by {origin} (the later one wins)"
             )
         seen[key] = (resource, origin)
 

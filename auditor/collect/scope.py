@@ -46,14 +46,14 @@ class Scope:
         if self.uses_resource_graph and self.subscriptions:
             raise ValueError("--subscription cannot be combined with --all-subscriptions or --management-group")
         named_subscriptions = bool(self.subscriptions) or self.uses_resource_graph
+        if self.workspace_names and not named_subscriptions:
+            raise ValueError(
+                "a workspace given by name needs --subscription, --all-subscriptions or --management-group"
+            )
         if not named_subscriptions and not self.workspace_ids:
             raise ValueError(
                 "nothing to collect: give --subscription, --all-subscriptions, --management-group "
                 "or --workspace with a full resource id"
-            )
-        if self.workspace_names and not named_subscriptions:
-            raise ValueError(
-                "a workspace given by name needs --subscription, --all-subscriptions or --management-group"
             )
 
     @property
@@ -69,17 +69,30 @@ class Scope:
         return tuple(w for w in self.workspaces if not _is_resource_id(w))
 
 
-_SCOPE_OPTIONS = (
-    click.option("--subscription", "subscriptions", multiple=True, metavar="ID",
-                 help="Subscription to audit (repeatable)."),
-    click.option("--resource-group", default=None, metavar="RG", help="Audit only the workspaces of this group."),
-    click.option("--workspace", "workspaces", multiple=True, metavar="NAME|ID",
-                 help="Audit only this workspace (repeatable)."),
-    click.option("--all-subscriptions", is_flag=True, default=False,
-                 help="Every subscription the identity can read, through Resource Graph."),
-    click.option("--management-group", default=None, metavar="ID",
-                 help="Every subscription under this management group, through Resource Graph."),
-)
+# By option name, so that `amlaudit scan` can share all but `--workspace` (which it already has).
+SCOPE_OPTIONS: dict[str, Callable[[Any], Any]] = {
+    "subscription": click.option(
+        "--subscription", "subscriptions", multiple=True, metavar="ID", help="Subscription to audit (repeatable)."
+    ),
+    "resource-group": click.option(
+        "--resource-group", default=None, metavar="RG", help="Audit only the workspaces of this group."
+    ),
+    "workspace": click.option(
+        "--workspace", "workspaces", multiple=True, metavar="NAME|ID", help="Audit only this workspace (repeatable)."
+    ),
+    "all-subscriptions": click.option(
+        "--all-subscriptions",
+        is_flag=True,
+        default=False,
+        help="Every subscription the identity can read, through Resource Graph.",
+    ),
+    "management-group": click.option(
+        "--management-group",
+        default=None,
+        metavar="ID",
+        help="Every subscription under this management group, through Resource Graph.",
+    ),
+}
 
 
 def scope_options(command: Callable[..., T]) -> Callable[..., T]:
@@ -108,6 +121,6 @@ def scope_options(command: Callable[..., T]) -> Callable[..., T]:
         return command(*args, scope=scope, **kwargs)
 
     decorated: Callable[..., T] = wrapper
-    for option in reversed(_SCOPE_OPTIONS):
+    for option in reversed(list(SCOPE_OPTIONS.values())):
         decorated = option(decorated)
     return decorated

@@ -90,28 +90,38 @@ class ConnectionSettings:
         return CLOUDS[self.cloud].authority
 
 
-_CONNECTION_OPTIONS = (
-    click.option("--tenant", default=None, help="Entra tenant to request tokens from."),
-    click.option(
+# By option name, so that `amlaudit scan` can share them.
+CONNECTION_OPTIONS: dict[str, Callable[[Any], Any]] = {
+    "tenant": click.option("--tenant", default=None, help="Entra tenant to request tokens from."),
+    "cloud": click.option(
         "--cloud",
         type=click.Choice(list(CLOUDS)),
         default="AzureCloud",
         show_default=True,
-        help="Sets the ARM endpoint, the authority and the token scope.",
+        help="Sets the ARM endpoint, the authority and the token scope (and the DNS zones NET-001 expects).",
     ),
-    click.option("--arm-endpoint", default=None, help="ARM base URL, overriding the cloud's."),
-    click.option("--token-scope", default=None, help="Token scope, overriding the cloud's."),
-    click.option(
+    "arm-endpoint": click.option("--arm-endpoint", default=None, help="ARM base URL, overriding the cloud's."),
+    "token-scope": click.option("--token-scope", default=None, help="Token scope, overriding the cloud's."),
+    "ca-bundle": click.option(
         "--ca-bundle",
         type=click.Path(exists=True, dir_okay=False),
         default=None,
         help="PEM file of the CAs to trust for ARM (TLS-inspecting proxies).",
     ),
-    click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-                 help="Overall collection budget in seconds."),
-    click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
-                 help="ARM requests in flight at once."),
-)
+    "timeout": click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        help="Overall collection budget in seconds.",
+    ),
+    "concurrency": click.option(
+        "--concurrency",
+        type=click.IntRange(1, 64),
+        default=8,
+        show_default=True,
+        help="ARM requests in flight at once.",
+    ),
+}
 
 
 def connection_options(command: Callable[..., T]) -> Callable[..., T]:
@@ -141,6 +151,6 @@ def connection_options(command: Callable[..., T]) -> Callable[..., T]:
         return command(*args, connection=connection, **kwargs)
 
     decorated: Callable[..., T] = wrapper
-    for option in reversed(_CONNECTION_OPTIONS):
+    for option in reversed(list(CONNECTION_OPTIONS.values())):
         decorated = option(decorated)
     return decorated

@@ -1,0 +1,109 @@
+"""The authenticated, read-only ARM pipeline and the SDK clients built on it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from azure.core.credentials import TokenCredential
+from azure.core.pipeline import policies
+from azure.core.pipeline.transport import RequestsTransport
+from azure.mgmt.core import ARMPipelineClient
+from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from auditor import __version__
+from auditor.collect.policies import Deadline, DeadlineRetryPolicy, ReadOnlyPolicy
+from auditor.collect.rest import Rest
+from auditor.collect.settings import ConnectionSettings
+
+C = TypeVar("C")
+
+
+class Clients:
+    """One transport, one credential and one policy recipe for every client of a collection.
+
+    Each client gets its pipeline through the constructors' `policies=` argument, which replaces the
+    generated list wholesale: that is the only way to leave out ARMAutoResourceProviderRegistrationPolicy
+    (ARMPipelineClient re-adds it whenever `policies` is absent, even with `per_call_policies`).
+    """
+
+    def __init__(self, settings: ConnectionSettings, credential: TokenCredential, deadline: Deadline) -> None:
+        self.settings = settings
+        self._credential = credential
+        self._deadline = deadline
+        self._host = urlsplit(settings.endpoint).hostname or ""
+        self._transport = RequestsTransport(
+            session=_session(settings.concurrency),
+            session_owner=True,
+            connection_verify=settings.ca_bundle or True,
+        )
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[Callable[..., Any], str | None], Any] = {}
+        self.rest = Rest(
+            ARMPipelineClient(base_url=settings.endpoint, policies=self.policies(), transport=self._transport)
+        )
+
+    def policies(self) -> list[Any]:
+        """A fresh policy list: the generated clients' default order, minus provider registration."""
+        return [
+            policies.RequestIdPolicy(),
+            policies.HeadersPolicy(),
+            policies.UserAgentPolicy(user_agent=f"amlaudit/{__version__}"),
+            policies.ProxyPolicy(),
+            policies.ContentDecodePolicy(),
+            policies.RedirectPolicy(),
+            DeadlineRetryPolicy(
+                self._deadline,
+                retry_total=self.settings.retry_total,
+                retry_backoff_factor=self.settings.retry_backoff_factor,
+                retry_backoff_max=self.settings.retry_backoff_max,
+            ),
+            ReadOnlyPolicy(self._host),
+            ARMChallengeAuthenticationPolicy(self._credential, self.settings.scope),
+            policies.CustomHookPolicy(),
+            policies.NetworkTraceLoggingPolicy(),
+            policies.DistributedTracingPolicy(),
+            policies.SensitiveHeaderCleanupPolicy(),
+            ARMHttpLoggingPolicy(),
+        ]
+
+    def sdk(self, cls: Callable[..., C], subscription: str | None = None, **options: Any) -> C:
+        """The client of `cls` for `subscription` (None for tenant-wide clients), built once.
+
+        Worker threads ask concurrently; the lock keeps one client, hence one token request, per pair.
+        """
+        with self._lock:
+            client: C | None = self._clients.get((cls, subscription))
+            if client is None:
+                args = (self._credential,) if subscription is None else (self._credential, subscription)
+                client = cls(
+                    *args,
+                    base_url=self.settings.endpoint,
+                    policies=self.policies(),
+                    transport=self._transport,
+                    **options,
+                )
+                self._clients[(cls, subscription)] = client
+            return client
+
+    def close(self) -> None:
+        self._transport.close()
+
+
+def _session(concurrency: int) -> requests.Session:
+    """A session whose pool holds a connection per worker, so none is opened and dropped per request."""
+    session = requests.Session()
+    # Retries belong to the pipeline's retry policy, not to urllib3 underneath it.
+    adapter = HTTPAdapter(
+        pool_connections=4,
+        pool_maxsize=max(concurrency, 10),
+        max_retries=Retry(total=False, redirect=False, raise_on_status=False),
+    )
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session

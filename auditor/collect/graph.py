@@ -1,0 +1,102 @@
+"""Tenant-scale reads: the subscriptions in scope, and top-level resources in bulk from Resource Graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+from auditor.collect import resource_types as rt
+from auditor.collect.clients import Clients
+
+Json = dict[str, Any]
+
+# Every top-level type the collector lists per subscription; workspaces among them only to be found
+# (they are read again through ARM, see collector).
+GRAPH_TYPES: tuple[str, ...] = tuple(rt.SCOPE_LISTS)
+
+_PAGE_SIZE = 1000  # the most Resource Graph returns per page
+_SUBSCRIPTIONS_PER_QUERY = 1000  # the most subscriptions one query may name
+_INACTIVE_STATES = {"disabled", "deleted"}
+# Columns Resource Graph adds to the ARM body; a snapshot holds ARM bodies.
+_GRAPH_COLUMNS = {"subscriptionId", "resourceGroup", "tenantId"}
+
+
+@dataclass(frozen=True)
+class Subscription:
+    subscription_id: str
+    tenant_id: str | None
+
+
+def _active(subscription_id: Any, tenant_id: Any, state: Any) -> Subscription | None:
+    if not isinstance(subscription_id, str) or str(state or "").lower() in _INACTIVE_STATES:
+        return None
+    return Subscription(subscription_id, tenant_id if isinstance(tenant_id, str) else None)
+
+
+def tenant_subscriptions(clients: Clients) -> list[Subscription]:
+    """The enabled subscriptions the identity can read (`GET /subscriptions`)."""
+    items = clients.rest.list("/subscriptions", rt.SUBSCRIPTIONS_API_VERSION)
+    found = (_active(i.get("subscriptionId"), i.get("tenantId"), i.get("state")) for i in items)
+    return [s for s in found if s]
+
+
+def management_group_subscriptions(clients: Clients, management_group: str) -> list[Subscription]:
+    """The enabled subscriptions under a management group, at any depth."""
+    rows = _query(
+        clients,
+        "resourcecontainers | where type =~ 'microsoft.resources/subscriptions'",
+        management_groups=[management_group],
+    )
+    found = (
+        _active(r.get("subscriptionId"), r.get("tenantId"), (r.get("properties") or {}).get("state")) for r in rows
+    )
+    return [s for s in found if s]
+
+
+def top_level_resources(clients: Clients, subscriptions: list[str]) -> list[Json]:
+    """Every resource of GRAPH_TYPES in the subscriptions, as ARM bodies."""
+    types = ", ".join(f"'{t.lower()}'" for t in GRAPH_TYPES)
+    query = f"resources | where type in~ ({types})"
+    rows: list[Json] = []
+    for start in range(0, len(subscriptions), _SUBSCRIPTIONS_PER_QUERY):
+        chunk = subscriptions[start : start + _SUBSCRIPTIONS_PER_QUERY]
+        rows.extend(_query(clients, query, subscriptions=chunk))
+    return [_as_arm_body(row) for row in rows]
+
+
+def _query(
+    clients: Clients,
+    query: str,
+    *,
+    subscriptions: list[str] | None = None,
+    management_groups: list[str] | None = None,
+) -> list[Json]:
+    """All rows of a query, page after page; Resource Graph has no pager, only `$skipToken`."""
+    rows: list[Json] = []
+    skip_token: str | None = None
+    while True:
+        request = QueryRequest(
+            query=query,
+            subscriptions=subscriptions,
+            management_groups=management_groups,
+            options=QueryRequestOptions(skip_token=skip_token, top=_PAGE_SIZE, result_format="objectArray"),
+        )
+        response = rt.graph_client(clients).resources(request)
+        data: Any = response.data  # objectArray: a list of row objects
+        rows.extend(row for row in data or [] if isinstance(row, dict))
+        skip_token = response.skip_token
+        if not skip_token:
+            return rows
+
+
+def _as_arm_body(row: Json) -> Json:
+    """A Resource Graph row as the ARM GET body: no extra columns, no empty ones, the type's casing."""
+    body = {
+        key: value
+        for key, value in row.items()
+        if key not in _GRAPH_COLUMNS and (key == "properties" or value not in (None, "", {}, []))
+    }
+    body["type"] = rt.canonical_type(row.get("type")) or row.get("type")
+    return body

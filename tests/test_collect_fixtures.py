@@ -1,0 +1,54 @@
+"""Collecting a fixture through the fake ARM, then scanning the snapshot, judges exactly like scanning the fixture.
+
+This is the collector's end-to-end contract: every resource a rule reads is collected, in a form the
+topology reads the same way (ARM embeds some children the fixtures give standalone), and a
+collection error recorded in a fixture, reproduced as a fault of the fake, is recorded so that the
+same rules turn unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakearm.harness import collect_inventory_via_fake, shared_fake
+
+from auditor.engine import load_rules, scan_inventory
+from auditor.inventory import Inventory, load_inventory
+from auditor.model import Rule
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+INVENTORIES = [FIXTURES / "sample-tenant", *sorted((FIXTURES / "cases").glob("*.json"))]
+
+
+@cache
+def rules() -> list[Rule]:
+    return load_rules()
+
+
+def judged(inventory: Inventory) -> list[tuple[str, str, str, str]]:
+    result = scan_inventory(inventory, rules())
+    return sorted((r.rule_id, r.workspace_id.lower(), r.resource_id.lower(), r.status.value) for r in result.results)
+
+
+def reproduce(errors: list[dict[str, Any]]) -> None:
+    """Make the fake refuse what a fixture's errors say was refused: every list of those types under the scope."""
+    for error in errors:
+        for resource_type in error["resource_types"]:
+            segment = resource_type.rsplit("/", 1)[1]
+            pattern = f"^{re.escape(error['scope'])}(/.*)?/{re.escape(segment)}$"
+            shared_fake().fault(pattern, error["status"], code=error["code"], message=error["message"])
+
+
+@pytest.mark.parametrize("path", INVENTORIES, ids=lambda p: p.stem)
+def test_scanning_the_collected_snapshot_judges_like_the_fixture(path: Path) -> None:
+    inventory = load_inventory([str(path)])
+
+    snapshot = collect_inventory_via_fake(inventory.resources, prepare=lambda: reproduce(inventory.errors))
+
+    collected = Inventory(resources=snapshot["resources"], errors=snapshot["errors"], meta={"cloud": snapshot["cloud"]})
+    assert judged(collected) == judged(inventory)
+    assert bool(snapshot["errors"]) == bool(inventory.errors)

@@ -1,0 +1,204 @@
+"""What a scope collects: one workspace's closure, whole subscriptions, a tenant or a management group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+from fakearm.harness import fake_settings
+from fakearm.server import FakeArm
+from fakearm.tenant import SAMPLE_SUBSCRIPTION, cloned_tenant, workspace_id
+
+from auditor.arm import lid, resource_group_of
+from auditor.collect import CollectionError, ConnectionSettings, Scope, collect_snapshot, connection_options
+from auditor.collect import resource_types as rt
+from auditor.collect.scope import scope_options
+
+OTHER_SUBSCRIPTION = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+GRAPH = "/providers/microsoft.resourcegraph/resources"
+
+
+def collect(fake: FakeArm, scope: Scope, **settings: Any) -> dict[str, Any]:
+    return collect_snapshot(scope, fake_settings(fake, **settings), progress=False)
+
+
+def groups_of(snapshot: dict[str, Any]) -> set[str]:
+    return {(resource_group_of(r["id"]) or "").lower() for r in snapshot["resources"]}
+
+
+def ids_of(snapshot: dict[str, Any]) -> set[str]:
+    return {lid(r["id"]) for r in snapshot["resources"]}
+
+
+def workspaces_of(snapshot: dict[str, Any]) -> set[str]:
+    return {lid(r["id"]) for r in snapshot["resources"] if r["type"] == rt.WORKSPACES}
+
+
+def test_workspace_collects_its_closure_only(fake_arm: FakeArm) -> None:
+    fake_arm.load(cloned_tenant(1))
+    alone = collect(fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,)))
+    fake_arm.reset()
+    fake_arm.load(cloned_tenant(3))
+
+    snapshot = collect(fake_arm, Scope(workspaces=(workspace_id(0),)))
+
+    assert groups_of(snapshot) == {"rg-ml-0000"}
+    assert ids_of(snapshot) == ids_of(alone)
+    assert snapshot["subscriptions"] == [SAMPLE_SUBSCRIPTION]
+
+
+def test_requests_for_a_workspace_do_not_grow_with_its_neighbours(fake_arm: FakeArm) -> None:
+    counts = []
+    for neighbours in (1, 6):
+        fake_arm.reset()
+        fake_arm.load(cloned_tenant(1 + neighbours))
+        collect(fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,), workspaces=("mlw-prod-0000",)))
+        counts.append(len(fake_arm.requests))
+    assert counts[0] == counts[1]
+
+
+def test_subscription_lists_are_read_once(fake_arm: FakeArm) -> None:
+    fake_arm.load(cloned_tenant(4))
+
+    snapshot = collect(fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,)))
+
+    assert len(workspaces_of(snapshot)) == 4
+    lists = [r.path.lower() for r in fake_arm.requests if r.path.lower().count("/providers/") == 1
+             and r.path.count("/") == 5]
+    assert lists and len(lists) == len(set(lists))
+
+
+def test_resource_group_narrows_the_workspaces(fake_arm: FakeArm) -> None:
+    fake_arm.load(cloned_tenant(3))
+
+    snapshot = collect(fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,), resource_group="RG-ML-0002"))
+
+    assert workspaces_of(snapshot) == {lid(workspace_id(2))}
+    assert groups_of(snapshot) == {"rg-ml-0002"}
+
+
+def test_unknown_workspace_name_fails_the_collection(fake_arm: FakeArm) -> None:
+    fake_arm.load(cloned_tenant(1))
+
+    with pytest.raises(CollectionError, match="no-such-workspace"):
+        collect(fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,), workspaces=("no-such-workspace",)))
+
+
+def test_missing_workspace_id_is_recorded(fake_arm: FakeArm) -> None:
+    fake_arm.load(cloned_tenant(1))
+    missing = workspace_id(7)
+
+    snapshot = collect(fake_arm, Scope(workspaces=(missing,)))
+
+    assert snapshot["resources"] == []
+    assert [(e["scope"], e["status"]) for e in snapshot["errors"]] == [(missing, 404)]
+
+
+def test_project_brings_its_hub(fake_arm: FakeArm) -> None:
+    resources = cloned_tenant(2)
+    hub, project = (next(r for r in resources if lid(r["id"]) == lid(workspace_id(i))) for i in (0, 1))
+    hub["kind"] = "Hub"
+    project["kind"] = "Project"
+    project["properties"]["hubResourceId"] = hub["id"]
+    fake_arm.load(resources)
+
+    snapshot = collect(fake_arm, Scope(workspaces=(project["id"],)))
+
+    assert workspaces_of(snapshot) == {lid(hub["id"]), lid(project["id"])}
+    assert groups_of(snapshot) == {"rg-ml-0000", "rg-ml-0001"}
+
+
+def two_subscription_tenant(fake: FakeArm) -> list[dict[str, Any]]:
+    resources = cloned_tenant(4, (SAMPLE_SUBSCRIPTION, OTHER_SUBSCRIPTION))
+    fake.load(resources)
+    return resources
+
+
+def test_all_subscriptions_reads_top_level_resources_through_resource_graph(fake_arm: FakeArm) -> None:
+    two_subscription_tenant(fake_arm)
+    arm = collect(fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION, OTHER_SUBSCRIPTION)))
+    fake_arm.requests.clear()
+    fake_arm.page_size = 25
+
+    snapshot = collect(fake_arm, Scope(all_subscriptions=True))
+
+    assert sorted(snapshot["subscriptions"]) == sorted([SAMPLE_SUBSCRIPTION, OTHER_SUBSCRIPTION])
+    assert snapshot["tenant"] == fake_arm.tenant_id
+    assert ids_of(snapshot) == ids_of(arm)
+    assert snapshot["errors"] == []
+    queries = [r for r in fake_arm.requests if r.method == "POST"]
+    assert {r.path.lower() for r in queries} == {GRAPH}
+    assert len(queries) > 2, "the answer should have needed several $skipToken pages"
+    assert any(r.body["options"].get("$skipToken") for r in queries)
+    # Top-level types come from Resource Graph; ARM is asked for children and for workspaces
+    # (read again at the ML api-version), never for a subscription-wide list.
+    assert not [r.path for r in fake_arm.requests if r.method == "GET" and r.path.count("/") == 5
+                and r.path.lower().startswith("/subscriptions/")]
+
+
+def test_management_group_limits_the_subscriptions(fake_arm: FakeArm) -> None:
+    two_subscription_tenant(fake_arm)
+    fake_arm.management_groups = {"mg-ml": [OTHER_SUBSCRIPTION]}
+
+    snapshot = collect(fake_arm, Scope(management_group="mg-ml"))
+
+    assert snapshot["subscriptions"] == [OTHER_SUBSCRIPTION]
+    assert workspaces_of(snapshot) == {lid(workspace_id(i, OTHER_SUBSCRIPTION)) for i in (1, 3)}
+    assert all(OTHER_SUBSCRIPTION in r["id"] for r in snapshot["resources"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "nothing to collect"),
+        ({"workspaces": ("mlw",)}, "by name needs"),
+        ({"all_subscriptions": True, "management_group": "mg"}, "exclude each other"),
+        ({"all_subscriptions": True, "subscriptions": ("s",)}, "cannot be combined"),
+    ],
+)
+def test_scope_refuses_what_cannot_be_collected(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Scope(**kwargs)
+
+
+def test_scope_accepts_subscription_ids_and_workspace_ids() -> None:
+    scope = Scope(subscriptions=(f"/subscriptions/{SAMPLE_SUBSCRIPTION}",), workspaces=(workspace_id(0), "mlw"))
+    assert scope.subscriptions == (SAMPLE_SUBSCRIPTION,)
+    assert scope.workspace_ids == (workspace_id(0),)
+    assert scope.workspace_names == ("mlw",)
+    assert Scope(workspaces=(workspace_id(0),)).subscriptions == ()
+
+
+def test_click_options_build_scope_and_connection() -> None:
+    seen: dict[str, Any] = {}
+
+    @click.command()
+    @scope_options
+    @connection_options
+    def command(scope: Scope, connection: ConnectionSettings) -> None:
+        seen.update(scope=scope, connection=connection)
+
+    runner = CliRunner()
+    result = runner.invoke(
+        command,
+        ["--subscription", "s1", "--subscription", "s2", "--workspace", "mlw", "--cloud", "AzureChinaCloud",
+         "--timeout", "30", "--concurrency", "4"],
+    )
+    assert result.exit_code == 0, result.output
+    assert seen["scope"] == Scope(subscriptions=("s1", "s2"), workspaces=("mlw",))
+    assert seen["connection"].endpoint == "https://management.chinacloudapi.cn"
+    assert (seen["connection"].timeout, seen["connection"].concurrency) == (30.0, 4)
+
+    refused = runner.invoke(command, ["--workspace", "mlw"])
+    assert refused.exit_code == 2
+    assert "by name needs" in refused.output
+
+
+def test_resource_graph_refusal_fails_the_collection(fake_arm: FakeArm) -> None:
+    two_subscription_tenant(fake_arm)
+    fake_arm.fault("^/providers/Microsoft.ResourceGraph/resources$", 403, method="POST")
+
+    with pytest.raises(CollectionError, match="Resource Graph could not be read"):
+        collect(fake_arm, Scope(all_subscriptions=True))

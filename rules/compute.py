@@ -4,6 +4,7 @@ compute cluster of the workspace."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from auditor.arm import Resource, dig, eq, props, ref_id, region_key, subscription_of, vnet_of_subnet
 from auditor.context import (
@@ -213,6 +214,30 @@ def compute_in_workspace_subscription(ctx: WorkspaceContext) -> Iterable[Finding
             )
 
 
+def _public_ip_computes_and_subnets(
+    ctx: WorkspaceContext, what: str
+) -> Iterator[tuple[Resource, Resource, dict[str, Any], Finding | None]]:
+    """Each customer-VNet compute with a public IP and a subnet, with that subnet and the evidence of
+    its public IP; any other compute comes with the finding that ends its judgement (managed VNet:
+    not applicable; no public IP or no subnet: not applicable; subnet absent: its `what` is unknown)."""
+    for compute, skipped in _each_customer_vnet_compute(ctx):
+        public, ip_evidence = has_public_ip(compute)
+        subnet_id = compute_subnet(compute)
+        name = compute.get("name")
+        if skipped:
+            yield compute, {}, ip_evidence, skipped
+        elif not public or not subnet_id:
+            ended = ctx.finding(NOT_APPLICABLE, compute["id"], f"{name} has no public IP or no subnet.", **ip_evidence)
+            yield compute, {}, ip_evidence, ended
+        elif (subnet := ctx.topo.subnet(subnet_id)) is None:
+            gap = ctx.topo.gap(SUBNET_TYPE, subnet_id) or ctx.topo.gap(VNET_TYPE, subnet_id)
+            reason = gap or f"subnet {subnet_id} is absent from the inventory"
+            ended = ctx.finding(UNKNOWN, compute["id"], f"{what} of {name} unknown: {reason}.", missing=reason)
+            yield compute, {}, ip_evidence, ended
+        else:
+            yield compute, subnet, ip_evidence, None
+
+
 def _management_sources(ctx: WorkspaceContext, tag: str) -> set[str]:
     sources = {tag.lower(), "*", "internet"}
     if ctx.region:
@@ -236,22 +261,11 @@ def _management_sources(ctx: WorkspaceContext, tag: str) -> set[str]:
     reads=(COMPUTE_TYPE, SUBNET_TYPE, NSG_TYPE),
 )
 def inbound_management_allowed(ctx: WorkspaceContext) -> Iterable[Finding]:
-    for compute, skipped in _each_customer_vnet_compute(ctx):
-        if skipped:
-            yield skipped
+    for compute, subnet, ip_evidence, ended in _public_ip_computes_and_subnets(ctx, "NSG"):
+        if ended:
+            yield ended
             continue
-        public, ip_evidence = has_public_ip(compute)
-        subnet_id = compute_subnet(compute)
-        name = compute.get("name")
-        if not public or not subnet_id:
-            yield ctx.finding(NOT_APPLICABLE, compute["id"], f"{name} has no public IP or no subnet.", **ip_evidence)
-            continue
-        subnet = ctx.topo.subnet(subnet_id)
-        if subnet is None:
-            gap = ctx.topo.gap(SUBNET_TYPE, subnet_id) or ctx.topo.gap(VNET_TYPE, subnet_id)
-            reason = gap or f"subnet {subnet_id} is absent from the inventory"
-            yield ctx.finding(UNKNOWN, compute["id"], f"NSG of {name} unknown: {reason}.", missing=reason)
-            continue
+        subnet_id, name = subnet["id"], compute.get("name")
         nsg_id = ref_id(props(subnet).get("networkSecurityGroup"))
         if not nsg_id:
             yield ctx.finding(
@@ -323,21 +337,11 @@ def _routes(ctx: WorkspaceContext, table: Resource) -> list[dict[str, object]]:
     reads=(COMPUTE_TYPE, SUBNET_TYPE, ROUTE_TABLE_TYPE),
 )
 def forced_tunnel_keeps_management_routes(ctx: WorkspaceContext) -> Iterable[Finding]:
-    for compute, skipped in _each_customer_vnet_compute(ctx):
-        if skipped:
-            yield skipped
+    for compute, subnet, ip_evidence, ended in _public_ip_computes_and_subnets(ctx, "Route table"):
+        if ended:
+            yield ended
             continue
-        public, ip_evidence = has_public_ip(compute)
-        subnet_id = compute_subnet(compute)
-        name = compute.get("name")
-        if not public or not subnet_id:
-            yield ctx.finding(NOT_APPLICABLE, compute["id"], f"{name} has no public IP or no subnet.", **ip_evidence)
-            continue
-        subnet = ctx.topo.subnet(subnet_id)
-        if subnet is None:
-            reason = ctx.topo.gap(SUBNET_TYPE, subnet_id) or f"subnet {subnet_id} is absent from the inventory"
-            yield ctx.finding(UNKNOWN, compute["id"], f"Route table of {name} unknown: {reason}.", missing=reason)
-            continue
+        subnet_id, name = subnet["id"], compute.get("name")
         table_id = ref_id(props(subnet).get("routeTable"))
         table = ctx.topo.get(table_id)
         if table_id and table is None:

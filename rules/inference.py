@@ -97,14 +97,13 @@ def endpoints_score_privately(ctx: WorkspaceContext) -> Iterable[Finding]:
             )
 
 
-def _managed_deployments(ctx: WorkspaceContext) -> list[Resource]:
-    """Deployments of `endpointComputeType` Managed (absent: managed when their endpoint is)."""
-    managed_endpoints = {lid(e["id"]) for e in ctx.managed_online_endpoints}
+def _deployment_candidates(ctx: WorkspaceContext) -> list[Resource]:
+    """Deployments that are, or may be, managed: `endpointComputeType` Managed or missing."""
     found = []
     for endpoint in ctx.topo.online_endpoints_of(ctx.id):
         for deployment in ctx.topo.deployments_of(endpoint["id"]):
             kind = props(deployment).get("endpointComputeType")
-            if eq(kind, "Managed") or (kind is None and lid(endpoint["id"]) in managed_endpoints):
+            if kind is None or eq(kind, "Managed"):
                 found.append(deployment)
     return found
 
@@ -123,9 +122,11 @@ def _managed_deployments(ctx: WorkspaceContext) -> list[Resource]:
     reads=(ONLINE_ENDPOINT_TYPE, DEPLOYMENT_TYPE),
 )
 def deployments_egress_privately(ctx: WorkspaceContext) -> Iterable[Finding]:
-    for deployment in _managed_deployments(ctx):
+    for deployment in _deployment_candidates(ctx):
         value = props(deployment).get("egressPublicNetworkAccess")
+        kind = props(deployment).get("endpointComputeType")
         evidence: dict[str, object] = {
+            "properties.endpointComputeType": kind,
             "properties.egressPublicNetworkAccess": value,
             "isolation_mode": ctx.isolation_mode,
         }
@@ -134,6 +135,10 @@ def deployments_egress_privately(ctx: WorkspaceContext) -> Iterable[Finding]:
         name = deployment.get("name")
         if ctx.is_managed:
             yield ctx.finding(NOT_APPLICABLE, deployment["id"], f"{ctx.name} uses a managed network.", **evidence)
+        elif kind is None:
+            yield ctx.finding(
+                UNKNOWN, deployment["id"], f"Deployment {name} does not say its endpointComputeType.", **evidence
+            )
         elif value is None or eq(value, "Enabled"):
             yield ctx.finding(
                 FAIL, deployment["id"], f"Deployment {name} egresses through the public internet.", **evidence

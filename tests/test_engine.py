@@ -265,3 +265,34 @@ def test_error_on_a_child_list_under_the_workspace_hides_those_subjects() -> Non
     assert (r.status, r.resource_id) == (Status.UNKNOWN, ws_id)
     [r] = [x for x in scan([*resources, endpoint]).results if x.rule_id == "AML-INF-002"]
     assert r.status == Status.NOT_APPLICABLE
+
+
+def test_deployment_kind_decides_whether_egress_is_judged() -> None:
+    resources = private_baseline()
+    ws_id = resources[0]["id"]
+    endpoint = {
+        "id": f"{ws_id}/onlineEndpoints/ep",
+        "name": "ep",
+        "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+        "properties": {"publicNetworkAccess": "Disabled"},
+    }
+
+    def deployment(name: str, **props: str) -> dict:
+        return {
+            "id": f"{endpoint['id']}/deployments/{name}",
+            "name": name,
+            "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/deployments",
+            "properties": props,
+        }
+
+    deployments = [
+        deployment("managed", endpointComputeType="Managed"),  # egress absent = Enabled: fail
+        deployment("private", endpointComputeType="Managed", egressPublicNetworkAccess="Disabled"),
+        deployment("k8s", endpointComputeType="Kubernetes"),  # not a managed deployment: no subject
+        deployment("unsaid"),  # whether it is managed is unknown
+    ]
+    result = scan([*resources, endpoint, *deployments])
+    assert status_of(result, "AML-INF-002", "/managed") == Status.FAIL
+    assert status_of(result, "AML-INF-002", "/private") == Status.PASS
+    assert status_of(result, "AML-INF-002", "/unsaid") == Status.UNKNOWN
+    assert not [r for r in result.results if r.resource_id.endswith("/k8s")]

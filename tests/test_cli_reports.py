@@ -164,3 +164,23 @@ def test_sarif_include_passing_adds_pass_results(tmp_path: Path) -> None:
     full = json.loads(out.read_text(encoding="utf-8"))["runs"][0]["results"]
     assert {r["kind"] for r in plain} <= {"fail", "open"}
     assert {"pass", "notApplicable"} <= {r["kind"] for r in full}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["scan", "--inventory", SAMPLE, "--as-of", "2026-13-01"],
+        ["scan", "--inventory", SAMPLE, "--format", "xml"],
+        ["scan", "--inventory", SAMPLE, "--bogus"],
+        ["scan", "--inventory", SAMPLE, "--format", "json,sarif"],  # several formats need --output-dir
+    ],
+)
+def test_usage_errors_are_one_line_in_a_real_process(args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "auditor", *args], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("amlaudit: error: ") and "Traceback" not in line

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.arm import dig, eq, props
-from auditor.context import WorkspaceContext, compute_block, compute_type, has_public_ip
+from auditor.context import SERVICE_FOR_TYPE, WorkspaceContext, compute_block, compute_type, has_public_ip
 from auditor.topology import KEY_VAULT, REGISTRY, STORAGE
 
 STORAGE_GROUPS = ("blob", "file")
@@ -67,10 +67,10 @@ def resource_posture(ctx: WorkspaceContext, resource_id: str | None, kind: str) 
     private = any(groups is None or any(eq(c.group, g) for g in groups) for c in approved)
     undecided = groups is not None and any(c.group is None for c in approved)
     service = False
-    if kind in (STORAGE, KEY_VAULT):
-        reach = ctx.reach(resource_id, groups)
-        service = bool(reach.by_service_endpoint)
-        undecided = undecided or any("subnet" in g for g in reach.gaps)
+    if kind in SERVICE_FOR_TYPE:
+        by_vnet, subnet_gaps = ctx.topo.service_endpoint_reach(resource, SERVICE_FOR_TYPE[kind])
+        service = bool(by_vnet)
+        undecided = undecided or bool(subnet_gaps)
     if private and service:
         return "private-endpoint+service-endpoint"
     if private:

@@ -151,20 +151,3 @@ class Result:
         if self.baseline is not None:
             out["baseline"] = self.baseline
         return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Result:
-        return cls(
-            rule_id=data["rule_id"],
-            status=Status(data["status"]),
-            severity=Severity(data["severity"]),
-            title=data["title"],
-            workspace_id=data["workspace_id"],
-            resource_id=data["resource_id"],
-            message=data["message"],
-            evidence=data.get("evidence", {}),
-            remediation=data.get("remediation", ""),
-            fingerprint=data.get("fingerprint", ""),
-            waiver=data.get("waiver"),
-            baseline=data.get("baseline"),
-        )

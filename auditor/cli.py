@@ -43,6 +43,7 @@ from auditor.reporters import FORMATS, RenderOptions, ReportFormat
 from auditor.reporters.console import render_console
 from auditor.reporters.jsonreport import Report, build_report, generated_at_now
 from auditor.reportfile import load_report
+from auditor.ruledocs import reference_markdown, rule_markdown
 from auditor.summary import SEVERITIES_DESCENDING
 from auditor.waivers import DEFAULT_WAIVERS_FILE, SECTIONS, apply_waivers, load_waivers, utc_today
 
@@ -507,7 +508,7 @@ def rules_group() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "markdown", "json"], case_sensitive=False),
+    type=click.Choice(["table", "markdown", "json", "docs"], case_sensitive=False),
     default="table",
     show_default=True,
 )
@@ -519,6 +520,8 @@ def rules_list(fmt: str, rules_dirs: tuple[Path, ...]) -> None:
         click.echo(json.dumps([rule.metadata() for rule in loaded], indent=2, ensure_ascii=False))
     elif fmt == "markdown":
         click.echo(rules_markdown(loaded), nl=False)
+    elif fmt == "docs":
+        click.echo(reference_markdown(loaded), nl=False)
     else:
         Console(highlight=False).print(_rules_table(loaded))
 
@@ -526,12 +529,25 @@ def rules_list(fmt: str, rules_dirs: tuple[Path, ...]) -> None:
 @rules_group.command("show")
 @click.argument("rule_id")
 @click.option("--rules-dir", "rules_dirs", multiple=True, type=click.Path(path_type=Path), metavar="DIR")
-def rules_show(rule_id: str, rules_dirs: tuple[Path, ...]) -> None:
-    """Show everything about one rule."""
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "markdown", "json"], case_sensitive=False),
+    default="table",
+    show_default=True,
+)
+def rules_show(rule_id: str, rules_dirs: tuple[Path, ...], fmt: str) -> None:
+    """Show everything about one rule: its clauses, why, the fix and the source."""
     wanted = rule_id.upper()
     rule = next((rule for rule in _rules(rules_dirs) if rule.id.upper() == wanted), None)
     if rule is None:
         raise UserError(f"{rule_id}: no such rule (see 'amlaudit rules list')")
+    if fmt == "json":
+        click.echo(json.dumps(rule.metadata(), indent=2, ensure_ascii=False))
+        return
+    if fmt == "markdown":
+        click.echo(rule_markdown(rule), nl=False)
+        return
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")  # never cut a URL or an id short

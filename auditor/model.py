@@ -88,6 +88,9 @@ class Rule:
     check: Callable[[WorkspaceContext], Iterable[Finding]]
     tags: tuple[str, ...] = ()
     deprecated: bool = False
+    # The catalogue's two clauses, in its words: shown by `rules show`, SARIF help and docs/rules.md.
+    applies_when: str = ""
+    fails_when: str = ""
 
     def metadata(self) -> dict[str, Any]:
         """The rule as reports and `rules list --format json` show it."""
@@ -96,6 +99,8 @@ class Rule:
             "title": self.title,
             "severity": self.severity.value,
             "family": self.family,
+            "applies_when": self.applies_when,
+            "fails_when": self.fails_when,
             "rationale": self.rationale,
             "remediation": self.remediation,
             "source": self.source,

@@ -35,6 +35,8 @@ def rule(
     help_uri: str,
     reads: tuple[str, ...],
     tags: tuple[str, ...] = (),
+    applies_when: str = "",
+    fails_when: str = "",
 ) -> Callable[[Check], Rule]:
     """Bind a check function to its catalogue metadata; the module-level name becomes the Rule."""
 
@@ -44,6 +46,8 @@ def rule(
             title=title,
             severity=severity,
             family=family,
+            applies_when=applies_when,
+            fails_when=fails_when,
             rationale=rationale,
             remediation=remediation,
             source=source,

@@ -55,6 +55,8 @@ def _each_customer_vnet_compute(ctx: WorkspaceContext) -> Iterator[tuple[Resourc
 @rule(
     id="AML-CMP-001",
     title="Compute runs in a virtual network",
+    applies_when="always (see managed network, §1)",
+    fails_when="the compute has no `subnet.id`",
     severity=Severity.HIGH,
     family="compute",
     rationale="Compute instances and clusters outside the virtual network cannot reach the secured workspace "
@@ -81,6 +83,8 @@ def compute_in_vnet(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-CMP-002",
     title="Compute in the workspace's VNet",
+    applies_when="the compute has a subnet and WS has workspace VNets",
+    fails_when="the subnet's VNet is not a workspace VNet",
     severity=Severity.HIGH,
     family="compute",
     rationale="Compute must sit in the same virtual network as the workspace and its associated resources.",
@@ -127,6 +131,11 @@ def compute_in_workspace_vnet(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-CMP-003",
     title="Compute in the workspace's region",
+    applies_when="always",
+    fails_when="the compute's region (`properties.computeLocation`, else `location`) differs from WS "
+    "`location`, or the VNet of its subnet is in another region (compare lower-cased, spaces "
+    "removed); a subnet whose VNet is absent: `unknown` unless the compute's own region already "
+    "fails",
     severity=Severity.HIGH,
     family="compute",
     rationale="Compute, its virtual network and the workspace must be in the same Azure region.",
@@ -182,6 +191,8 @@ def compute_in_workspace_region(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-CMP-004",
     title="Compute in the workspace's subscription",
+    applies_when="the compute has a subnet",
+    fails_when="the subnet id names another subscription than WS",
     severity=Severity.HIGH,
     family="compute",
     rationale="The compute's virtual network must be in the workspace's subscription.",
@@ -248,6 +259,16 @@ def _management_sources(ctx: WorkspaceContext, tag: str) -> set[str]:
 @rule(
     id="AML-CMP-005",
     title="Inbound management traffic allowed for public-IP compute",
+    applies_when="the compute has a public IP and a subnet",
+    fails_when="the subnet's NSG, evaluated the Azure way (custom and default rules by ascending priority, "
+    "first match wins), does not allow inbound TCP 44224 from `AzureMachineLearning`. A rule matches "
+    "when: direction `Inbound`; protocol `Tcp` or `*`; a source is `AzureMachineLearning`, "
+    "`AzureMachineLearning.<WS region>`, `*` or `Internet` and no source application security group "
+    "is set; source ports `*`; a destination is `*`, `VirtualNetwork` or a prefix overlapping the "
+    "subnet's and no destination application security group is set; a destination port range "
+    "includes 44224 (singular and plural fields alike). No NSG on the subnet: pass, with a note; an "
+    "NSG referenced but absent: `unknown`. NSGs on network interfaces are ignored (Azure manages "
+    "them for compute). Legacy `BatchNodeManagement` 29876-29877 is evidence only",
     severity=Severity.HIGH,
     family="compute",
     rationale="Compute with a public IP receives job submissions from the Azure Machine Learning service on TCP "
@@ -326,6 +347,11 @@ def _routes(ctx: WorkspaceContext, table: Resource) -> list[dict[str, object]]:
 @rule(
     id="AML-CMP-006",
     title="Forced tunnelling keeps management routes",
+    applies_when="the compute has a public IP and its subnet's route table sends `0.0.0.0/0` to "
+    "`VirtualAppliance`, `VirtualApplianceEcmp` or `VirtualNetworkGateway` (a route table referenced "
+    "but absent: `unknown`)",
+    fails_when="no route with `addressPrefix` `AzureMachineLearning` or `AzureMachineLearning.<WS region>` and "
+    "`nextHopType` `Internet`",
     severity=Severity.HIGH,
     family="compute",
     rationale="With a default route to a firewall or gateway, replies to the management service leave through "
@@ -383,6 +409,8 @@ def forced_tunnel_keeps_management_routes(ctx: WorkspaceContext) -> Iterable[Fin
 @rule(
     id="AML-CMP-007",
     title="No-public-IP compute has private link",
+    applies_when="the compute has `enableNodePublicIp` false",
+    fails_when="WS has no approved private endpoint",
     severity=Severity.HIGH,
     family="compute",
     rationale="Compute created without a public IP is managed through a private link service; it needs the "
@@ -452,6 +480,11 @@ def _public_ssh(ctx: WorkspaceContext, compute: Resource) -> tuple[bool, dict[st
 @rule(
     id="AML-CMP-008",
     title="No public SSH on compute",
+    applies_when="the compute has a public IP",
+    fails_when="cluster: `remoteLoginPortPublicAccess` `Enabled`, or `NotSpecified` when the cluster is in no "
+    "VNet (no subnet, and WS is not a managed network workspace) and "
+    "`userAccountCredentials.adminUserName` is set (the API opens SSH on public nodes outside a VNet "
+    "in that case); instance: `sshSettings.sshPublicAccess` `Enabled` (absent = `Disabled`)",
     severity=Severity.MEDIUM,
     family="compute",
     rationale="SSH open to the internet on public-IP nodes is an entry point that bypasses the VNet.",
@@ -482,6 +515,8 @@ def no_public_ssh(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-CMP-009",
     title="Training compute on private IPs in a private workspace",
+    applies_when="scenario is `private-workspace`",
+    fails_when="the compute has a public IP (the document's table: secured scenario, training compute on private IP)",
     severity=Severity.LOW,
     family="compute",
     rationale="In the document's secured scenario, training compute runs on private IP addresses only.",

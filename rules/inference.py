@@ -63,6 +63,9 @@ def agent_pools(ctx: WorkspaceContext, cluster: Resource) -> list[Resource]:
 @rule(
     id="AML-INF-001",
     title="Online endpoints accept scoring only privately",
+    applies_when="each managed online endpoint, when the scenario is `private-workspace` or "
+    "`private-workspace-public-access`",
+    fails_when="its `publicNetworkAccess` is `Enabled`",
     severity=Severity.HIGH,
     family="inference",
     rationale="In a private workspace, managed online endpoints should take scoring requests through the "
@@ -111,6 +114,8 @@ def _deployment_candidates(ctx: WorkspaceContext) -> list[Resource]:
 @rule(
     id="AML-INF-002",
     title="Online deployments egress privately",
+    applies_when="each managed deployment, when WS is not a managed network workspace",
+    fails_when="its `egressPublicNetworkAccess` is `Enabled`",
     severity=Severity.MEDIUM,
     family="inference",
     rationale="Without a managed network, a managed deployment reaches the workspace, registry and storage "
@@ -150,6 +155,10 @@ def deployments_egress_privately(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-INF-003",
     title="AKS inference cluster in a virtual network",
+    applies_when="each `AKS` or `Kubernetes` compute whose cluster is a `managedClusters` resource (Arc: not "
+    "applicable; cluster absent: `unknown` for INF-003 and INF-006, and its VNets are unknown to "
+    "INF-004)",
+    fails_when="an agent pool of the cluster has no `vnetSubnetID`",
     severity=Severity.HIGH,
     family="inference",
     rationale="An AKS cluster used for inference must run its nodes in the virtual network to reach the secured "
@@ -213,6 +222,10 @@ def _reach_from(
 @rule(
     id="AML-INF-004",
     title="Workspace resources reachable from the AKS VNet",
+    applies_when="each VNet holding agent pools of WS's AKS clusters (none named: no subject)",
+    fails_when="the workspace (approved private endpoint in that VNet) or its storage, vault or registry "
+    "(reachable, §1) is not reachable from **that same** VNet — peering does not count here; "
+    "evidence names the missing ones",
     severity=Severity.HIGH,
     family="inference",
     rationale="The workspace and its associated resources must have private or service endpoints in the same VNet "
@@ -282,6 +295,8 @@ def workspace_reachable_from_aks_vnet(ctx: WorkspaceContext) -> Iterable[Finding
 @rule(
     id="AML-INF-005",
     title="AKS scoring on a private IP",
+    applies_when="each `AKS` compute (`Kubernetes` computes: not applicable)",
+    fails_when="`loadBalancerType` is not `InternalLoadBalancer`",
     severity=Severity.MEDIUM,
     family="inference",
     rationale="In the secured scenario, AKS scoring is served on a private IP by an internal load balancer.",
@@ -309,6 +324,8 @@ def aks_scoring_private(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-INF-006",
     title="Private AKS control plane",
+    applies_when="each `AKS` or `Kubernetes` compute whose cluster is a `managedClusters` resource",
+    fails_when="`apiServerAccessProfile.enablePrivateCluster` is not true",
     severity=Severity.LOW,
     family="inference",
     rationale="Default AKS clusters have a control plane with public IP addresses.",

@@ -15,6 +15,8 @@ LABEL = "key vault"
 @rule(
     id="AML-KV-001",
     title="Key Vault is VNet-secured",
+    applies_when="always",
+    fails_when="the vault is publicly open",
     severity=Severity.HIGH,
     family="keyvault",
     rationale="The workspace key vault holds the secrets of the workspace and its connections; left publicly "
@@ -32,6 +34,9 @@ def key_vault_vnet_secured(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-KV-002",
     title="Key Vault reachable from the workspace network",
+    applies_when="WS has workspace VNets",
+    fails_when="the vault is reachable neither from a workspace VNet nor from a VNet peered with one. Reachable "
+    "only through a peering: pass, with a note that the same VNet is recommended",
     severity=Severity.HIGH,
     family="keyvault",
     rationale="The workspace reads its key vault over the network: the vault should sit in the same VNet as the "
@@ -65,6 +70,8 @@ def key_vault_reachable(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-KV-003",
     title="Key Vault lets trusted Microsoft services bypass its firewall",
+    applies_when="the vault is VNet-secured",
+    fails_when="`networkAcls.bypass` is `None`",
     severity=Severity.MEDIUM,
     family="keyvault",
     rationale="Azure Machine Learning reaches a firewalled vault as a trusted Microsoft service.",

@@ -51,6 +51,11 @@ def _dns_servers(vnet: dict[str, object]) -> list[str]:
 @rule(
     id="AML-NET-001",
     title="Private DNS zones resolve the private endpoints",
+    applies_when="each customer VNet holding an approved endpoint of a judged group of WS or of its storage, "
+    "vault or registry, when that VNet uses Azure DNS (no `dhcpOptions.dnsServers`)",
+    fails_when="a needed zone exists in the inventory but none of the zones of that name has a "
+    "`virtualNetworkLinks` entry to that VNet; a needed zone absent from the inventory altogether: "
+    "`unknown` (it may live in a subscription not scanned), unless another needed zone already fails",
     severity=Severity.MEDIUM,
     family="network",
     rationale="Clients in a VNet that uses Azure DNS resolve private endpoints only through private DNS zones "
@@ -136,6 +141,11 @@ def _host_records(ctx: WorkspaceContext, conns: list[Connection]) -> list[dict[s
 @rule(
     id="AML-NET-002",
     title="Custom DNS holds the workspace host records",
+    applies_when="each customer VNet holding an approved private endpoint of WS, when that VNet has custom "
+    "`dhcpOptions.dnsServers`",
+    fails_when="always: the tool cannot read that server, so this is an attestation — it fails until a waiver "
+    "records that the records exist. Evidence lists every FQDN → private IP record the server must "
+    "hold (from `customDnsConfigs` and DNS zone groups) and the forwarder to 168.63.129.16",
     severity=Severity.MEDIUM,
     family="network",
     rationale="With custom DNS servers, the workspace's private endpoint names resolve only if the server holds "
@@ -176,6 +186,9 @@ def custom_dns_holds_records(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-NET-003",
     title="Peerings to the vault and registry connect both ways",
+    applies_when="each VNet E that is not a workspace VNet, holds an approved endpoint of the vault or registry, "
+    "and has a peering entry (on either side) with a workspace VNet",
+    fails_when="E is not peered (§1) with every workspace VNet it has a peering entry with; evidence names the pairs",
     severity=Severity.MEDIUM,
     family="network",
     rationale="A vault or registry reached through a peered VNet is reachable only when the peering is connected "
@@ -239,6 +252,10 @@ def peerings_connect_both_ways(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-NET-004",
     title="Operators have a path into the private workspace",
+    applies_when="scenario is `private-workspace`",
+    fails_when="no customer VNet holding a workspace endpoint, nor a VNet peered with one, contains a "
+    "`Microsoft.Network/bastionHosts` or `Microsoft.Network/virtualNetworkGateways` (both: "
+    "`properties.ipConfigurations[].properties.subnet.id`)",
     severity=Severity.INFO,
     family="network",
     rationale="A private workspace is reachable only from its network: operators need a jump host, Azure Bastion "

@@ -31,6 +31,8 @@ def _no_registry(ctx: WorkspaceContext) -> Finding:
 @rule(
     id="AML-CR-001",
     title="Registry uses a private endpoint",
+    applies_when="WS references a registry",
+    fails_when="no approved private endpoint; evidence includes `sku.name` (private endpoints need `Premium`)",
     severity=Severity.HIGH,
     family="registry",
     rationale="Azure Container Registry behind a VNet is reached through a private endpoint, which needs the "
@@ -79,6 +81,8 @@ def registry_uses_private_endpoint(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-CR-002",
     title="Registry is VNet-secured",
+    applies_when="WS references a registry",
+    fails_when="the registry is publicly open",
     severity=Severity.HIGH,
     family="registry",
     rationale="A publicly open registry serves the workspace's images to the internet.",
@@ -97,6 +101,8 @@ def registry_vnet_secured(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-CR-003",
     title="Registry allows trusted services",
+    applies_when="the registry is VNet-secured",
+    fails_when="`networkRuleBypassOptions` is `None`",
     severity=Severity.MEDIUM,
     family="registry",
     rationale="Azure Machine Learning reaches a firewalled registry as a trusted service.",
@@ -114,6 +120,8 @@ def registry_trusted_services(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-CR-004",
     title="Registry reachable from the workspace network",
+    applies_when="WS references a registry and has workspace VNets",
+    fails_when="no approved registry endpoint sits in a workspace VNet or a VNet peered with one",
     severity=Severity.HIGH,
     family="registry",
     rationale="The workspace and its computes pull images from the registry: its private endpoint should sit in "
@@ -146,6 +154,9 @@ def registry_reachable(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-CR-005",
     title="Image builds work behind the VNet",
+    applies_when="the registry is VNet-secured",
+    fails_when="WS `imageBuildCompute` is empty or absent, or names (case-insensitively) no `AmlCompute` among "
+    "WS's computes; a name given while the inventory holds no compute of WS at all: `unknown`",
     severity=Severity.MEDIUM,
     family="registry",
     rationale="ACR Tasks cannot build images for a registry behind a VNet; the workspace must name a compute "

@@ -29,6 +29,8 @@ def _secured_or_unknown(ctx: WorkspaceContext) -> tuple[bool | None, Finding | N
 @rule(
     id="AML-ST-001",
     title="Default storage is VNet-secured",
+    applies_when="always",
+    fails_when="the storage is publicly open",
     severity=Severity.HIGH,
     family="storage",
     rationale="The default storage holds the workspace's data, models and logs; left publicly open, it is "
@@ -46,6 +48,9 @@ def storage_vnet_secured(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-ST-002",
     title="Default storage reachable privately for blob and file",
+    applies_when="always",
+    fails_when="`blob` or `file` lacks private reach: neither an approved endpoint of that group nor "
+    "service-endpoint access from some VNet; evidence names the missing one(s)",
     severity=Severity.HIGH,
     family="storage",
     rationale="The workspace and its computes use both the blob and the file services of the default storage; "
@@ -105,6 +110,8 @@ def storage_private_reach(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-ST-003",
     title="Workspace and default storage share a VNet",
+    applies_when="WS has workspace VNets and the storage is reachable from at least one VNet",
+    fails_when="none of the VNets the storage is reachable from is a workspace VNet (subnets may differ)",
     severity=Severity.HIGH,
     family="storage",
     rationale="The workspace and its default storage account must be in the same virtual network (subnets may differ).",
@@ -163,6 +170,10 @@ def storage_shares_workspace_vnet(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-ST-004",
     title="Storage trusts the workspace",
+    applies_when="the storage is VNet-secured",
+    fails_when="neither `networkAcls.resourceAccessRules[]` grants WS (`resourceId` equal to WS id, or a "
+    "pattern whose `*` matches any run of characters, `/` included; `tenantId` ignored) nor `bypass` "
+    "contains `AzureServices`",
     severity=Severity.MEDIUM,
     family="storage",
     rationale="Behind a firewall, the storage must let the workspace in, either as a resource instance or "
@@ -214,6 +225,9 @@ def storage_trusts_workspace(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-ST-005",
     title="Remote clients admitted by the storage firewall",
+    applies_when="WS is internet-reachable and the storage is VNet-secured",
+    fails_when="the storage `publicNetworkAccess` is `Disabled` or `SecuredByPerimeter`, or "
+    "`networkAcls.ipRules` is empty",
     severity=Severity.MEDIUM,
     family="storage",
     rationale="Studio users of an internet-reachable workspace read the storage from their own network; a "

@@ -31,6 +31,10 @@ def _datastore_named(ctx: WorkspaceContext, name: str) -> Resource | None:
 @rule(
     id="AML-STU-001",
     title="Studio can reach data behind the VNet",
+    applies_when="the default storage is VNet-secured (`unknown` when the inventory holds no datastore of WS: "
+    "every workspace has system datastores)",
+    fails_when="a datastore of WS on the default storage (`accountName` = its name) has "
+    "`serviceDataAccessAuthIdentity` `None` or absent",
     severity=Severity.MEDIUM,
     family="studio",
     rationale="The studio reads data behind a VNet with the workspace managed identity; a datastore on the "
@@ -128,6 +132,15 @@ def data_account(ctx: WorkspaceContext, job: Resource) -> tuple[str | None, dict
 @rule(
     id="AML-STU-002",
     title="ML-assisted labelling off the default storage",
+    applies_when="each labelling job of WS with `mlAssistConfiguration.mlAssist` `Enabled` (older previews: "
+    "`mlAssistEnabled` true)",
+    fails_when="its data is on the default storage while that storage is VNet-secured. Data: "
+    "`dataConfiguration.dataId` → the data asset version "
+    "(`.../workspaces/<ws>/data/<name>/versions/<v>`) → `properties.dataUri`, one of "
+    "`azureml://[...]/datastores/<ds>/paths/...` (→ datastore `<ds>` → `accountName`), "
+    "`https://<account>.blob.core.windows.net/...`, `https://<account>.dfs.core.windows.net/...`, "
+    "`wasbs://<container>@<account>.blob.core.windows.net/...`, "
+    "`abfss://<fs>@<account>.dfs.core.windows.net/...`; `unknown` when the chain cannot be resolved",
     severity=Severity.HIGH,
     family="studio",
     rationale="ML-assisted data labelling does not support a default storage account behind a VNet.",

@@ -20,6 +20,8 @@ def _endpoints_evidence(ctx: WorkspaceContext) -> dict[str, object]:
 @rule(
     id="AML-WS-001",
     title="Workspace uses a private endpoint",
+    applies_when="always",
+    fails_when="WS has no approved private endpoint",
     severity=Severity.HIGH,
     family="workspace",
     rationale="A workspace reached only through a private endpoint keeps its API and studio traffic on the "
@@ -51,6 +53,9 @@ def workspace_uses_private_endpoint(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-WS-002",
     title="Public network access disabled on a private workspace",
+    applies_when="WS has an approved private endpoint",
+    fails_when="WS public access is `Enabled` (the document allows optional public access: waive it where "
+    "intended; any failing result can be waived)",
     severity=Severity.MEDIUM,
     family="workspace",
     rationale="A workspace with a private endpoint but public network access enabled is still reachable from "
@@ -85,6 +90,10 @@ def public_access_disabled(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-WS-003",
     title="No public workspace in front of secured data",
+    applies_when="always",
+    fails_when="WS has no approved private endpoint, is internet-reachable, and its default storage is "
+    'VNet-secured ("data in the storage behind the VNet can be exposed through the public '
+    'workspace")',
     severity=Severity.CRITICAL,
     family="workspace",
     rationale="Data in the storage behind the VNet can be exposed through a public workspace: the workspace "
@@ -131,6 +140,8 @@ def no_public_workspace_before_secured_data(ctx: WorkspaceContext) -> Iterable[F
 @rule(
     id="AML-WS-004",
     title="Managed virtual network preferred",
+    applies_when="always",
+    fails_when="isolation mode is `Disabled`",
     severity=Severity.LOW,
     family="workspace",
     rationale="A managed virtual network applies the network isolation rules of the workspace automatically; "
@@ -155,6 +166,10 @@ def managed_network_preferred(ctx: WorkspaceContext) -> Iterable[Finding]:
 @rule(
     id="AML-WS-005",
     title="No dangling private endpoint connections",
+    applies_when="WS has at least one private endpoint connection (any state): its own "
+    "`privateEndpointConnections[]` and the endpoint resources that target it, one per endpoint, "
+    "WS's state winning",
+    fails_when="one is `Pending`, `Rejected`, `Disconnected` or `Timeout`",
     severity=Severity.MEDIUM,
     family="workspace",
     rationale="Pending, rejected, disconnected or timed-out private endpoint connections point at endpoints "

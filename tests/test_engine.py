@@ -296,3 +296,9 @@ def test_deployment_kind_decides_whether_egress_is_judged() -> None:
     assert status_of(result, "AML-INF-002", "/private") == Status.PASS
     assert status_of(result, "AML-INF-002", "/unsaid") == Status.UNKNOWN
     assert not [r for r in result.results if r.resource_id.endswith("/k8s")]
+
+
+def test_every_builtin_rule_states_its_catalogue_clauses() -> None:
+    for rule in RULES:
+        assert rule.applies_when and rule.fails_when, rule.id
+        assert rule.remediation and rule.rationale and rule.help_uri.startswith("https://learn.microsoft.com/")

@@ -63,3 +63,11 @@ def test_every_scan_option_is_documented() -> None:
     assert options, "scan has no options?"
     for option in options:
         assert f"| `{option}" in README, f"{option} is missing from the README's scan table"
+
+
+def test_rule_reference_is_current() -> None:
+    from auditor.engine import load_rules
+    from auditor.ruledocs import reference_markdown
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert docs == reference_markdown(load_rules()), "regenerate: amlaudit rules list --format docs > docs/rules.md"

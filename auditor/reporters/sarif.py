@@ -156,8 +156,18 @@ def _descriptor(info: RuleInfo) -> dict[str, Any]:
     return descriptor
 
 
+def _clauses(info: RuleInfo, bold: bool) -> list[str]:
+    """The catalogue's applies-when and fails-when clauses, where the rule states them."""
+    mark = "**" if bold else ""
+    return [
+        f"{mark}{label}:{mark} {info[key]}"
+        for label, key in (("Applies when", "applies_when"), ("Fails when", "fails_when"))
+        if info.get(key)
+    ]
+
+
 def _help_text(info: RuleInfo) -> str:
-    lines = [f"Fix: {info['remediation']}"]
+    lines = [f"Fix: {info['remediation']}", *_clauses(info, bold=False)]
     if info["source"]:
         lines.append(f"Source: {info['source']}")
     if info["help_uri"]:
@@ -166,7 +176,7 @@ def _help_text(info: RuleInfo) -> str:
 
 
 def _help_markdown(info: RuleInfo) -> str:
-    lines = [f"**Fix:** {info['remediation']}"]
+    lines = [f"**Fix:** {info['remediation']}", *_clauses(info, bold=True)]
     if info["rationale"]:
         lines.append(f"**Why:** {info['rationale']}")
     if info["source"]:

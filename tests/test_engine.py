@@ -302,3 +302,53 @@ def test_every_builtin_rule_states_its_catalogue_clauses() -> None:
     for rule in RULES:
         assert rule.applies_when and rule.fails_when, rule.id
         assert rule.remediation and rule.rationale and rule.help_uri.startswith("https://learn.microsoft.com/")
+
+
+def test_hub_and_spoke_relations() -> None:
+    """Workspace, storage and zones in the hub; vault endpoint and compute in a peered spoke."""
+    ws = workspace("w")
+    sa, kv = storage("stw"), vault("kvw")
+    hub, spoke = vnet("hub"), vnet("spoke", {"train": {"addressPrefix": "10.1.0.0/24"}})
+    hub["properties"]["virtualNetworkPeerings"] = [
+        {"name": "h2s", "properties": {"remoteVirtualNetwork": {"id": spoke["id"]}, "peeringState": "Connected"}}
+    ]
+    spoke["properties"]["virtualNetworkPeerings"] = [
+        {"name": "s2h", "properties": {"remoteVirtualNetwork": {"id": hub["id"].upper()}, "peeringState": "Connected"}}
+    ]
+    pes = [
+        private_endpoint("pe-ws", ws["id"], "amlworkspace", subnet_id("hub")),
+        private_endpoint("pe-blob", sa["id"], "blob", subnet_id("hub")),
+        private_endpoint("pe-file", sa["id"], "file", subnet_id("hub")),
+        private_endpoint("pe-kv", kv["id"], "vault", subnet_id("spoke", "train")),
+    ]
+    zones = []
+    for name in (
+        "privatelink.api.azureml.ms",
+        "privatelink.notebooks.azure.net",
+        "privatelink.blob.core.windows.net",
+        "privatelink.file.core.windows.net",
+        "privatelink.vaultcore.azure.net",
+    ):
+        zone_id = f"{RG}/providers/Microsoft.Network/privateDnsZones/{name}"
+        zones.append({"id": zone_id, "name": name, "type": "Microsoft.Network/privateDnsZones", "properties": {}})
+        zones.append(
+            {
+                "id": f"{zone_id}/virtualNetworkLinks/hub",
+                "name": "hub",
+                "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+                "properties": {"virtualNetwork": {"id": hub["id"]}},
+            }
+        )
+    cluster = compute("w", "cpu", subnet={"id": subnet_id("spoke", "train")}, enableNodePublicIp=False)
+    result = scan([ws, sa, kv, hub, spoke, *pes, *zones, cluster])
+    assert status_of(result, "AML-ST-003") == Status.PASS
+    kv002 = next(r for r in result.results if r.rule_id == "AML-KV-002")
+    assert kv002.status == Status.PASS and "peered" in kv002.evidence["reached_via"]
+    assert status_of(result, "AML-NET-003", "/spoke") == Status.PASS
+    assert status_of(result, "AML-CMP-002", "/cpu") == Status.FAIL  # same VNet as the workspace, not a peer
+    assert status_of(result, "AML-CMP-007", "/cpu") == Status.PASS
+    assert status_of(result, "AML-NET-001", "/hub") == Status.PASS
+    net001_spoke = next(r for r in result.results if r.rule_id == "AML-NET-001" and r.resource_id.endswith("/spoke"))
+    assert net001_spoke.status == Status.FAIL
+    assert net001_spoke.evidence["unlinked_zones"] == ["privatelink.vaultcore.azure.net"]
+    assert result.workspaces[0]["posture"]["key_vault"] == "private-endpoint"

@@ -17,15 +17,6 @@ GITHUB = ROOT / "examples" / "ci" / "github-actions.yml"
 AZURE = ROOT / "examples" / "ci" / "azure-pipelines.yml"
 SCRIPT_KEYS = {"run", "script", "bash", "inlineScript"}
 
-# Promised to `scan` by issue #4 while the CLI is being written. A missing one skips the command
-# check with its name; an option outside these lists fails it, since no CLI will ever accept it.
-ANNOUNCED_SCAN_FLAGS = {"--fail-on-unknown", "--sarif-include-passing", "--all-subscriptions", "--quiet"}
-ANNOUNCED_SCAN_OPTIONS = {
-    "--inventory", "--workspace", "--format", "--output", "--output-dir", "--fail-on", "--rules-dir",
-    "--waivers", "--as-of", "--baseline", "--subscription", "--resource-group", "--management-group",
-    "--tenant", "--cloud", "--arm-endpoint", "--token-scope", "--ca-bundle", "--timeout", "--concurrency",
-}  # fmt: skip
-ANNOUNCED_FORMATS = {"console", "json", "sarif", "junit", "markdown", "html"}
 # A report file in the output directory of either example.
 REPORT_FILE = re.compile(r"(?:\bout|\$\(reportDir\))/(amlaudit\.[a-z.]*[a-z])")
 
@@ -122,18 +113,16 @@ def test_azure_pipeline_has_what_azure_devops_needs() -> None:
     )
 
 
-def cli_problems(command: list[str]) -> tuple[list[str], list[str]]:
-    """(problems, pending): what the real CLI rejects, split by whether issue #4 announced it."""
-    cli_module = pytest.importorskip("auditor.cli", reason="auditor.cli is not written yet")
+def cli_problems(command: list[str]) -> list[str]:
+    """What the real CLI would reject in one `amlaudit ...` command line."""
+    from auditor.cli import cli
     from auditor.reporters import FORMATS
 
     problems: list[str] = []
-    pending: list[str] = []
-    group: click.Group = cli_module.cli
     name = command[1]
-    if name not in group.commands:
-        return [f"no subcommand {name!r}"], []
-    params = {opt: p for p in group.commands[name].params for opt in (*p.opts, *p.secondary_opts)}
+    if name not in cli.commands:
+        return [f"no subcommand {name!r}"]
+    params = {opt: p for p in cli.commands[name].params for opt in (*p.opts, *p.secondary_opts)}
     words = iter(command[2:])
     for word in words:
         option, _, value = word.partition("=")
@@ -143,36 +132,23 @@ def cli_problems(command: list[str]) -> tuple[list[str], list[str]]:
                 problems.append(f"{name} takes no argument {word!r}")
             continue
         if param is None:
-            takes_value = option in ANNOUNCED_SCAN_OPTIONS
-            announced = name == "scan" and (takes_value or option in ANNOUNCED_SCAN_FLAGS)
-            (pending if announced else problems).append(f"{name} {option}")
-            if takes_value and not value:
-                next(words, "")
+            problems.append(f"{name} {option}")
             continue
         if isinstance(param, click.Option) and param.is_flag:
             continue
         value = value or next(words, "")
         if option == "--format":
-            for fmt in value.split(","):
-                if fmt not in FORMATS:
-                    (pending if fmt in ANNOUNCED_FORMATS else problems).append(f"--format {fmt}")
+            problems += [f"--format {fmt}" for fmt in value.split(",") if fmt not in FORMATS]
         elif isinstance(param.type, click.Choice) and value.lower() not in param.type.choices:
             problems.append(f"{option} {value}")
-    return problems, pending
+    return problems
 
 
 @pytest.mark.parametrize("path", [GITHUB, AZURE], ids=lambda p: p.name)
 def test_every_amlaudit_command_is_one_the_cli_accepts(path: Path) -> None:
-    problems: list[str] = []
-    pending: list[str] = []
-    for command in commands_of(path):
-        found, waiting = cli_problems(command)
-        problems += found
-        pending += waiting
-
-    assert not problems
-    if pending:
-        pytest.skip(f"the CLI does not have these yet: {', '.join(sorted(set(pending)))}")
+    commands = commands_of(path)
+    assert commands, f"no amlaudit command found in {path.name}"
+    assert [problem for command in commands for problem in cli_problems(command)] == []
 
 
 @pytest.mark.parametrize("path", [GITHUB, AZURE], ids=lambda p: p.name)
@@ -181,16 +157,13 @@ def test_report_files_named_are_the_ones_the_cli_writes(path: Path) -> None:
 
     written = {fmt.filename for fmt in FORMATS.values()}
     named = set(REPORT_FILE.findall(path.read_text(encoding="utf-8")))
-    missing = named - written
-    if missing and not set(FORMATS) >= ANNOUNCED_FORMATS:
-        pytest.skip(f"not every format is registered yet; named: {', '.join(sorted(missing))}")
-    assert not missing
-    if path == AZURE and "junit" in FORMATS:
+    assert named and not named - written
+    if path == AZURE:
         assert FORMATS["junit"].filename.endswith(".xml")  # PublishTestResults reads *.xml
 
 
 def test_the_check_catches_what_no_cli_accepts() -> None:
-    assert cli_problems(["amlaudit", "nosuch"])[0] == ["no subcommand 'nosuch'"]
-    assert "scan --bogus" in cli_problems(["amlaudit", "scan", "--bogus", "x"])[0]
-    assert "--fail-on severe" in cli_problems(["amlaudit", "scan", "--fail-on", "severe"])[0]
-    assert "--format pdf" in cli_problems(["amlaudit", "scan", "--format", "json,pdf"])[0]
+    assert cli_problems(["amlaudit", "nosuch"]) == ["no subcommand 'nosuch'"]
+    assert "scan --bogus" in cli_problems(["amlaudit", "scan", "--bogus", "x"])
+    assert "--fail-on severe" in cli_problems(["amlaudit", "scan", "--fail-on", "severe"])
+    assert cli_problems(["amlaudit", "scan", "--format", "json,pdf"]) == ["--format pdf"]

@@ -11,8 +11,6 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from auditor.engine import ScanResult, load_rules, scan_inventory
 from auditor.inventory import load_inventory
 from auditor.model import Result, Rule, Severity, Status
@@ -135,8 +133,6 @@ def sample_report() -> dict[str, Any]:
 
 def scanned_report() -> tuple[dict[str, Any], list[Rule]]:
     """The report of the real engine and rule pack on the sample tenant, with that rule pack."""
-    if not SAMPLE_TENANT.is_dir():
-        pytest.skip(f"the sample tenant is not at {SAMPLE_TENANT}")
     rules = load_rules()
     scan = scan_inventory(load_inventory([str(SAMPLE_TENANT)]), rules)
     return build_report(scan, INPUTS, GENERATED_AT), rules

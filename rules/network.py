@@ -181,6 +181,16 @@ def custom_dns_holds_records(ctx: WorkspaceContext) -> Iterable[Finding]:
                 "forwarder": AZURE_DNS,
             },
         )
+    # Unlike NET-001, NET-002 is about all of the workspace's own endpoints (catalogue §2).
+    unplaced = [c.endpoint_id for c in ctx.approved_endpoints if not c.managed and c.vnet_id is None]
+    if unplaced:
+        yield ctx.finding(
+            UNKNOWN,
+            ctx.id,
+            f"The VNet of {len(unplaced)} approved private endpoint(s) of {ctx.name} is unknown (endpoint resource "
+            "absent), so its DNS setting cannot be read.",
+            endpoints_without_vnet=unplaced,
+        )
 
 
 @rule(

@@ -352,3 +352,23 @@ def test_hub_and_spoke_relations() -> None:
     assert net001_spoke.status == Status.FAIL
     assert net001_spoke.evidence["unlinked_zones"] == ["privatelink.vaultcore.azure.net"]
     assert result.workspaces[0]["posture"]["key_vault"] == "private-endpoint"
+
+
+def test_net002_is_unknown_for_a_workspace_endpoint_without_resource() -> None:
+    resources = private_baseline()
+    ws = resources[0]
+    net = next(r for r in resources if r["name"] == "v")
+    net["properties"]["dhcpOptions"] = {"dnsServers": ["10.0.0.4"]}
+    ws["properties"]["privateEndpointConnections"] = [
+        {
+            "properties": {
+                "privateEndpoint": {"id": f"{NET}/privateEndpoints/elsewhere"},
+                "privateLinkServiceConnectionState": {"status": "Approved"},
+            }
+        }
+    ]
+    result = scan(resources)
+    by_subject = {r.resource_id.rsplit("/", 1)[-1]: r.status for r in result.results if r.rule_id == "AML-NET-002"}
+    assert by_subject == {"v": Status.FAIL, "w": Status.UNKNOWN}
+    # NET-001 takes no subject from it: only the VNet of the endpoint resource present is judged.
+    assert {r.resource_id.rsplit("/", 1)[-1] for r in result.results if r.rule_id == "AML-NET-001"} == {"v"}

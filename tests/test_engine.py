@@ -241,19 +241,20 @@ def test_scan_result_is_deterministic() -> None:
     assert a == b
 
 
-def test_rg_constant_is_used() -> None:
-    assert RG.startswith("/subscriptions/")
-
-
-def test_error_on_a_child_list_under_the_workspace_hides_those_subjects() -> None:
-    resources = private_baseline()
-    ws_id = resources[0]["id"]
-    endpoint = {
+def online_endpoint(ws_id: str) -> dict:
+    """A managed online endpoint of the workspace, scoring privately."""
+    return {
         "id": f"{ws_id}/onlineEndpoints/ep",
         "name": "ep",
         "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
         "properties": {"publicNetworkAccess": "Disabled"},
     }
+
+
+def test_error_on_a_child_list_under_the_workspace_hides_those_subjects() -> None:
+    resources = private_baseline()
+    ws_id = resources[0]["id"]
+    endpoint = online_endpoint(ws_id)
     errors = [
         {
             "scope": endpoint["id"],
@@ -270,12 +271,7 @@ def test_error_on_a_child_list_under_the_workspace_hides_those_subjects() -> Non
 def test_deployment_kind_decides_whether_egress_is_judged() -> None:
     resources = private_baseline()
     ws_id = resources[0]["id"]
-    endpoint = {
-        "id": f"{ws_id}/onlineEndpoints/ep",
-        "name": "ep",
-        "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
-        "properties": {"publicNetworkAccess": "Disabled"},
-    }
+    endpoint = online_endpoint(ws_id)
 
     def deployment(name: str, **props: str) -> dict:
         return {

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from auditor.arm import Resource, as_list, dig, eq, lid, name_of, props, region_key
-from auditor.model import Finding, Status
+from auditor.findings import Finding, Status
 from auditor.topology import (
     KEY_VAULT,
     STORAGE,

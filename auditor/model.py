@@ -4,51 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-if TYPE_CHECKING:
-    from auditor.context import WorkspaceContext
+from auditor.context import WorkspaceContext
+from auditor.findings import SEVERITY_ORDER, STATUS_ORDER, Finding, Severity, Status
 
+__all__ = ["SEVERITY_ORDER", "STATUS_ORDER", "Finding", "Rule", "Result", "Severity", "Status", "fingerprint_of"]
 
-class Status(StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    NOT_APPLICABLE = "not_applicable"
-    UNKNOWN = "unknown"
-    WAIVED = "waived"
-
-
-class Severity(StrEnum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        """Higher is more severe: critical 4 … info 0."""
-        return SEVERITY_ORDER.index(self)
-
-
-# Ascending, so that `rank` compares naturally.
-SEVERITY_ORDER: tuple[Severity, ...] = (
-    Severity.INFO,
-    Severity.LOW,
-    Severity.MEDIUM,
-    Severity.HIGH,
-    Severity.CRITICAL,
-)
-
-STATUS_ORDER: tuple[Status, ...] = (
-    Status.FAIL,
-    Status.UNKNOWN,
-    Status.WAIVED,
-    Status.PASS,
-    Status.NOT_APPLICABLE,
-)
 
 # Catalogue §6: where each family's constraints are documented.
 DOC_OVERVIEW = "https://learn.microsoft.com/azure/machine-learning/how-to-network-security-overview"
@@ -60,16 +23,6 @@ DOC_FIREWALL = "https://learn.microsoft.com/azure/machine-learning/how-to-access
 DOC_CUSTOM_DNS = "https://learn.microsoft.com/azure/machine-learning/how-to-custom-dns"
 DOC_PRIVATE_LINK = "https://learn.microsoft.com/azure/machine-learning/how-to-configure-private-link"
 DOC_MANAGED_NETWORK = "https://learn.microsoft.com/azure/machine-learning/how-to-managed-network"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """What a rule function says about one subject; the engine turns it into a `Result`."""
-
-    status: Status
-    resource_id: str
-    message: str
-    evidence: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,8 @@ import pytest
 from click.testing import CliRunner, Result
 from test_jsonreport import ST_ID, WS_ID, result_of, scan_of
 
-import auditor.cli
 from auditor import __version__
-from auditor.cli import cli
+from auditor.cli import cli, scan_command
 from auditor.engine import load_rules
 from auditor.model import Severity, Status
 from auditor.output import write_atomic
@@ -93,8 +92,8 @@ def fake_scan(monkeypatch: pytest.MonkeyPatch) -> Callable[[Sequence[tuple[Statu
             result_of(status, severity, rule_id=f"AML-WS-{index:03d}")
             for index, (status, severity) in enumerate(outcomes)
         ]
-        monkeypatch.setattr(auditor.cli, "load_rules", lambda _dirs: [])
-        monkeypatch.setattr(auditor.cli, "scan_inventory", lambda *_args, **_kwargs: scan_of(results))
+        monkeypatch.setattr(scan_command, "load_rules", lambda _dirs: [])
+        monkeypatch.setattr(scan_command, "scan_inventory", lambda *_args, **_kwargs: scan_of(results))
 
     return install
 
@@ -225,7 +224,7 @@ def test_an_unexpected_failure_while_loading_is_one_line(tenant: Path, monkeypat
     def explode(_paths: Sequence[str]) -> None:
         raise KeyError("surprise\nsecond line")
 
-    monkeypatch.setattr(auditor.cli, "load_inventory", explode)
+    monkeypatch.setattr(scan_command, "load_inventory", explode)
 
     assert_one_line_error(run("scan", "--inventory", tenant), str(tenant), "KeyError")
 

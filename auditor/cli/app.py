@@ -1,0 +1,55 @@
+"""The `amlaudit` command group and its entry point; the commands register themselves on `cli`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from auditor import __version__
+from auditor.cli.errors import EXIT_ERROR, EXIT_OK
+
+
+def main() -> None:
+    cli(prog_name="amlaudit")
+
+
+class OneLineErrors(click.Group):
+    """A group whose usage errors are one line too (`amlaudit: error: ...`, exit 2), like input errors:
+    CI logs and wrappers read a single line, never click's three-line usage banner."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as err:
+            click.echo(err.ctx.get_help() if err.ctx is not None else err.format_message(), err=True)
+            sys.exit(EXIT_ERROR)
+        except click.UsageError as err:
+            where = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+            message = " ".join(err.format_message().split())
+            click.echo(f"amlaudit: error: {message}{where}", err=True)
+            sys.exit(EXIT_ERROR)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(err.exit_code)
+        except click.Abort:
+            click.echo("amlaudit: aborted", err=True)
+            sys.exit(EXIT_ERROR)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="amlaudit", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Policy-as-code scanner for Azure Machine Learning network isolation."""

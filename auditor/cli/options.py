@@ -1,0 +1,43 @@
+"""Options more than one command takes, and the checks on them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from auditor.collect.scope import SCOPE_OPTIONS
+from auditor.collect.settings import CONNECTION_OPTIONS
+from auditor.reporters import FORMATS, ReportFormat
+from auditor.summary import SEVERITIES_DESCENDING
+
+NEVER = "never"
+FAIL_ON_CHOICES = [*(severity.value for severity in SEVERITIES_DESCENDING), NEVER]
+
+
+def parse_formats(_ctx: click.Context, _param: click.Parameter, value: str) -> list[ReportFormat]:
+    """`--format a,b`: the formats named, each once, in the order given."""
+    names = [name.strip().lower() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in FORMATS]
+    if unknown or not names:
+        raise click.BadParameter(f"{value!r}: choose from {', '.join(FORMATS)} (comma-separated)")
+    return [FORMATS[name] for name in dict.fromkeys(names)]
+
+
+def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The collector's scope and connection options on `scan` (its `--workspace` is scan's own)."""
+    decorators = [*(o for name, o in SCOPE_OPTIONS.items() if name != "workspace"), *CONNECTION_OPTIONS.values()]
+    decorators.append(click.option("--quiet", is_flag=True, help="No progress display on standard error."))
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def check_destinations(formats: Sequence[ReportFormat], output: Path | None, output_dir: Path | None) -> None:
+    """Where reports go: one file or one folder, and a folder for several formats."""
+    if output is not None and output_dir is not None:
+        raise click.UsageError("--output and --output-dir exclude each other")
+    if len(formats) > 1 and output_dir is None:
+        raise click.UsageError("several formats need --output-dir")

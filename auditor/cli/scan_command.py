@@ -1,0 +1,262 @@
+"""`amlaudit scan`: audit an inventory, or one collected live, and report per workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from auditor.baseline import apply_baseline
+from auditor.cli.app import cli
+from auditor.cli.emit import emit, exit_code
+from auditor.cli.errors import UserError
+from auditor.cli.options import FAIL_ON_CHOICES, check_destinations, live_options, parse_formats
+from auditor.collect import CollectionError, ConnectionSettings, Scope, collect_snapshot
+from auditor.engine import load_rules, scan_inventory
+from auditor.errors import InputError
+from auditor.inventory import Inventory, gc_paused, inventory_from_snapshot, load_inventory
+from auditor.model import Rule, Severity
+from auditor.reporters import FORMATS, RenderOptions, ReportFormat
+from auditor.reporters.jsonreport import Report, build_report, generated_at_now
+from auditor.reportfile import load_report
+from auditor.waivers import DEFAULT_WAIVERS_FILE, SECTIONS, apply_waivers, load_waivers, utc_today
+
+
+@cli.command()
+@live_options
+@click.option(
+    "--inventory",
+    "inventories",
+    multiple=True,
+    metavar="PATH",
+    help="Inventory file or folder (repeatable). Without it, collect live from the scope given.",
+)
+@click.option(
+    "--workspace",
+    "workspace_filters",
+    multiple=True,
+    metavar="NAME|ID",
+    help="Audit only this workspace, by name or ARM id (repeatable; case-insensitive).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="console",
+    show_default=True,
+    metavar="FORMAT[,FORMAT...]",
+    callback=parse_formats,
+    help=f"Report format: {', '.join(FORMATS)}. Several need --output-dir.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file (atomically) instead of stdout.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each format to its own file in this folder: "
+    + ", ".join(fmt.filename for fmt in FORMATS.values())
+    + ".",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False),
+    default=Severity.HIGH.value,
+    show_default=True,
+    help="Exit 1 when a result fails at this severity or above; 'never' always exits 0.",
+)
+@click.option(
+    "--fail-on-unknown",
+    is_flag=True,
+    help="Count 'unknown' results as failing (at their rule's severity).",
+)
+@click.option(
+    "--rules-dir",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Load more rules from this folder (repeatable).",
+)
+@click.option(
+    "--waivers",
+    "waivers_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help=f"Waivers (YAML) to apply; default {DEFAULT_WAIVERS_FILE} when present.",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="The day waivers are judged on (default: today, UTC); fixes reports for reproducibility.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="REPORT.json",
+    help="An earlier JSON report: mark failures new or unchanged, list the fixed; only new ones fail.",
+)
+@click.option(
+    "--sarif-include-passing",
+    is_flag=True,
+    help="Also put pass and not-applicable results in SARIF (dashboards; not for GitHub code scanning).",
+)
+def scan(**options: Any) -> None:
+    """Audit an inventory, or collect one live from Azure, and report per workspace its network isolation."""
+    request = ScanRequest(**options)
+    check_destinations(request.formats, request.output, request.output_dir)
+    with gc_paused():
+        _scan(request)
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """Everything `amlaudit scan` was asked, as click parsed it."""
+
+    inventories: tuple[str, ...]
+    workspace_filters: tuple[str, ...]
+    formats: list[ReportFormat]
+    output: Path | None
+    output_dir: Path | None
+    fail_on: str
+    fail_on_unknown: bool
+    rules_dirs: tuple[Path, ...]
+    waivers_file: Path | None
+    as_of: datetime | None
+    baseline_file: Path | None
+    sarif_include_passing: bool
+    subscriptions: tuple[str, ...]
+    resource_group: str | None
+    all_subscriptions: bool
+    management_group: str | None
+    tenant: str | None
+    cloud: str
+    arm_endpoint: str | None
+    token_scope: str | None
+    ca_bundle: str | None
+    timeout: float | None
+    concurrency: int
+    quiet: bool
+
+    @property
+    def live(self) -> bool:
+        """Collect from Azure: a scope was given, or workspaces by id without an inventory."""
+        scoped = self.subscriptions or self.resource_group or self.all_subscriptions or self.management_group
+        return bool(scoped) or (not self.inventories and bool(self.workspace_filters))
+
+    def scope(self) -> Scope:
+        return Scope(
+            subscriptions=self.subscriptions,
+            resource_group=self.resource_group,
+            workspaces=self.workspace_filters,
+            all_subscriptions=self.all_subscriptions,
+            management_group=self.management_group,
+        )
+
+    def connection(self) -> ConnectionSettings:
+        return ConnectionSettings(
+            cloud=self.cloud,
+            tenant=self.tenant,
+            arm_endpoint=self.arm_endpoint,
+            token_scope=self.token_scope,
+            ca_bundle=self.ca_bundle,
+            timeout=self.timeout,
+            concurrency=self.concurrency,
+        )
+
+
+def _scan(request: ScanRequest) -> None:
+    if request.live and request.inventories:
+        raise click.UsageError(
+            "--inventory reads a saved inventory; a scope (--subscription, ...) collects live: not both"
+        )
+    if not request.live and not request.inventories:
+        raise click.UsageError(
+            "give --inventory PATH, or a scope to collect live (--subscription, --workspace ID, ...)"
+        )
+    try:
+        generated_at = generated_at_now()
+        loaded_rules = load_rules(request.rules_dirs)
+        if request.live:
+            scope, connection = _live_settings(request)
+            inputs = [scope_label(scope)]
+            inventory = _collect(scope, connection, request.quiet, inputs[0])
+        else:
+            inputs = list(request.inventories)
+            inventory = _load(request.inventories)
+        scan_result = scan_inventory(
+            inventory, loaded_rules, workspace_filters=request.workspace_filters, cloud=request.cloud
+        )
+        report = build_report(scan_result, inputs, generated_at)
+        as_of = request.as_of.date() if request.as_of else utc_today()
+        report = _with_waivers(report, loaded_rules, request.waivers_file, as_of)
+        if request.baseline_file is not None:
+            previous = load_report(request.baseline_file)
+            report = apply_baseline(report, previous, include_unknown=request.fail_on_unknown)
+    except InputError as err:
+        raise UserError(str(err)) from None
+    emit(
+        report,
+        loaded_rules,
+        request.formats,
+        request.output,
+        request.output_dir,
+        RenderOptions(request.sarif_include_passing),
+    )
+    for warning in scan_result.warnings:
+        click.echo(f"amlaudit: warning: {warning}", err=True)
+    click.get_current_context().exit(exit_code(report["results"], request.fail_on, request.fail_on_unknown))
+
+
+def _live_settings(request: ScanRequest) -> tuple[Scope, ConnectionSettings]:
+    try:
+        return request.scope(), request.connection()
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+
+
+def scope_label(scope: Scope) -> str:
+    """How a live scan's scope appears in the report's `inputs`."""
+    parts = [f"subscription={s}" for s in scope.subscriptions]
+    parts += [f"resource-group={scope.resource_group}"] if scope.resource_group else []
+    parts += [f"workspace={w}" for w in scope.workspaces]
+    parts += ["all-subscriptions"] if scope.all_subscriptions else []
+    parts += [f"management-group={scope.management_group}"] if scope.management_group else []
+    return "azure:" + ",".join(parts)
+
+
+def _collect(scope: Scope, connection: ConnectionSettings, quiet: bool, label: str) -> Inventory:
+    try:
+        snapshot = collect_snapshot(scope, connection, progress=not quiet)
+    except CollectionError as err:
+        raise InputError(str(err), label) from None
+    return inventory_from_snapshot(snapshot, label)
+
+
+def _with_waivers(report: Report, rules: Sequence[Rule], waivers_file: Path | None, as_of: date) -> Report:
+    """Waivers applied from the given file, or the default file when present; the section is always there."""
+    path = waivers_file
+    if path is None and Path(DEFAULT_WAIVERS_FILE).is_file():
+        path = Path(DEFAULT_WAIVERS_FILE)
+    if path is None:
+        return {**report, "waivers": {section: [] for section in SECTIONS}}
+    return apply_waivers(report, load_waivers(path, [rule.id for rule in rules]), as_of)
+
+
+def _load(inventories: Sequence[str]) -> Inventory:
+    try:
+        return load_inventory(inventories)
+    except InputError:
+        raise
+    except Exception as err:
+        # Whatever the files hold, a user deserves one line rather than a traceback; the type
+        # names the bug for the report we would like to receive.
+        problem = f"cannot load the inventory ({type(err).__name__}: {err})"
+        raise InputError(problem, ", ".join(inventories)) from None

@@ -8,15 +8,7 @@ import click
 
 from auditor.cli.app import cli
 from auditor.cli.errors import UserError, reporting_os_error
-from auditor.collect import (
-    CollectionError,
-    ConnectionSettings,
-    Scope,
-    collect_snapshot,
-    connection_options,
-    scope_options,
-    write_snapshot,
-)
+from auditor.collect import ConnectionSettings, Scope, connection_options, scope_options
 
 
 @cli.command()
@@ -31,6 +23,10 @@ from auditor.collect import (
 @click.option("--quiet", is_flag=True, help="No progress display on standard error.")
 def collect(scope: Scope, connection: ConnectionSettings, output: Path, quiet: bool) -> None:
     """Collect the ARM resources the rules read into a snapshot that `scan --inventory` reads."""
+    # Here, not at the top: every command registers at start-up, only this one needs the Azure SDKs.
+    from auditor.collect.collector import CollectionError, collect_snapshot
+    from auditor.collect.snapshot import write_snapshot
+
     try:
         snapshot = collect_snapshot(scope, connection, progress=not quiet)
     except CollectionError as err:

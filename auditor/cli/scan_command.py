@@ -15,7 +15,7 @@ from auditor.cli.app import cli
 from auditor.cli.emit import emit, exit_code
 from auditor.cli.errors import UserError
 from auditor.cli.options import FAIL_ON_CHOICES, check_destinations, live_options, parse_formats
-from auditor.collect import CollectionError, ConnectionSettings, Scope, collect_snapshot
+from auditor.collect import ConnectionSettings, Scope
 from auditor.engine import load_rules, scan_inventory
 from auditor.errors import InputError
 from auditor.inventory import Inventory, gc_paused, inventory_from_snapshot, load_inventory
@@ -233,6 +233,9 @@ def scope_label(scope: Scope) -> str:
 
 
 def _collect(scope: Scope, connection: ConnectionSettings, quiet: bool, label: str) -> Inventory:
+    # Here, not at the top: only the live path pays for importing the Azure SDKs.
+    from auditor.collect.collector import CollectionError, collect_snapshot
+
     try:
         snapshot = collect_snapshot(scope, connection, progress=not quiet)
     except CollectionError as err:

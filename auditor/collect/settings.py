@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from azure.core.credentials import TokenCredential
-from azure.identity import AzureAuthorityHosts
+
+if TYPE_CHECKING:
+    # Typing only: offline commands read these options and never import the Azure SDKs.
+    from azure.core.credentials import TokenCredential
 
 T = TypeVar("T")
 
@@ -18,7 +20,7 @@ T = TypeVar("T")
 class Cloud:
     name: str
     arm_endpoint: str
-    authority: str
+    authority: str  # azure.identity's AzureAuthorityHosts, spelt out (tests/test_startup.py checks)
     token_scope: str
 
 
@@ -28,19 +30,19 @@ CLOUDS: dict[str, Cloud] = {
         Cloud(
             "AzureCloud",
             "https://management.azure.com",
-            AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
+            "login.microsoftonline.com",
             "https://management.azure.com/.default",
         ),
         Cloud(
             "AzureUSGovernment",
             "https://management.usgovcloudapi.net",
-            AzureAuthorityHosts.AZURE_GOVERNMENT,
+            "login.microsoftonline.us",
             "https://management.usgovcloudapi.net/.default",
         ),
         Cloud(
             "AzureChinaCloud",
             "https://management.chinacloudapi.cn",
-            AzureAuthorityHosts.AZURE_CHINA,
+            "login.chinacloudapi.cn",
             "https://management.chinacloudapi.cn/.default",
         ),
     )

@@ -9,24 +9,27 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
-# How many rendered pieces to join before encoding: large enough to amortise the join, small
-# enough that a huge report never exists as one string (json's iterencode yields tiny pieces).
-BATCH = 65536
+# How many characters of rendered pieces to join before encoding and writing: large enough to
+# amortise the join and the write, small enough that a huge report never exists as one string.
+BATCH = 1 << 20
 
 Text = str | Iterable[str]
 
 
 def batches(text: Text) -> Iterator[str]:
-    """The text in strings of at most BATCH joined pieces."""
+    """The text in strings of about BATCH characters (a piece is never split)."""
     if isinstance(text, str):
         yield text
         return
     pending: list[str] = []
+    size = 0
     for piece in text:
         pending.append(piece)
-        if len(pending) >= BATCH:
+        size += len(piece)
+        if size >= BATCH:
             yield "".join(pending)
             pending.clear()
+            size = 0
     if pending:
         yield "".join(pending)
 

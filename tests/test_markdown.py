@@ -8,7 +8,7 @@ from typing import Any
 from sample_report import DEV_ID, PROD_ID, RULES, report_of, result_of, sample_report, scanned_report
 
 from auditor.model import Status
-from auditor.reporters.markdown import render_markdown
+from auditor.reporters.markdown import COLLAPSE_AFTER, render_markdown
 from auditor.reporters.views import STATUS_LABELS
 
 GITHUB_COMMENT_LIMIT = 60_000
@@ -157,3 +157,13 @@ def test_a_hundred_findings_still_fit_a_comment() -> None:
     ]
 
     assert len(rendered(report_of(many)).encode("utf-8")) < GITHUB_COMMENT_LIMIT
+
+
+def test_a_table_folds_when_its_lines_header_included_exceed_the_limit() -> None:
+    # COLLAPSE_AFTER counts table lines: the header and its rule make 10 rows 12 lines.
+    def failing(count: int) -> str:
+        results = [result_of(RULES[1], PROD_ID, Status.FAIL, f"{PROD_ID}/c/{i}") for i in range(count)]
+        return rendered(report_of(results))
+
+    assert "<details>" not in failing(COLLAPSE_AFTER - 2)
+    assert f"<details><summary>{COLLAPSE_AFTER - 1} results</summary>" in failing(COLLAPSE_AFTER - 1)

@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from auditor.model import Rule
-from auditor.reporters.console import render_text
-from auditor.reporters.html import render_html
+from auditor.reporters.console import text_pieces
+from auditor.reporters.html import html_pieces
 from auditor.reporters.jsonreport import Report, json_pieces
-from auditor.reporters.junit import render_junit
-from auditor.reporters.markdown import render_markdown
-from auditor.reporters.sarif import render_sarif
+from auditor.reporters.junit import junit_pieces
+from auditor.reporters.markdown import markdown_pieces
+from auditor.reporters.sarif import sarif_pieces
 
 
 @dataclass(frozen=True)
@@ -36,15 +36,15 @@ class ReportFormat:
 FORMATS: dict[str, ReportFormat] = {
     fmt.name: fmt
     for fmt in (
-        ReportFormat("console", "amlaudit.txt", lambda report, _rules, _opts: render_text(report)),
+        ReportFormat("console", "amlaudit.txt", lambda report, _rules, _opts: text_pieces(report)),
         ReportFormat("json", "amlaudit.json", lambda report, _rules, _opts: json_pieces(report)),
         ReportFormat(
             "sarif",
             "amlaudit.sarif",
-            lambda report, rules, opts: render_sarif(report, rules, include_passing=opts.sarif_include_passing),
+            lambda report, rules, opts: sarif_pieces(report, rules, include_passing=opts.sarif_include_passing),
         ),
-        ReportFormat("junit", "amlaudit.junit.xml", lambda report, rules, _opts: render_junit(report, rules)),
-        ReportFormat("markdown", "amlaudit.md", lambda report, rules, _opts: render_markdown(report, rules)),
-        ReportFormat("html", "amlaudit.html", lambda report, rules, _opts: render_html(report, rules)),
+        ReportFormat("junit", "amlaudit.junit.xml", lambda report, rules, _opts: junit_pieces(report, rules)),
+        ReportFormat("markdown", "amlaudit.md", lambda report, rules, _opts: markdown_pieces(report, rules)),
+        ReportFormat("html", "amlaudit.html", lambda report, rules, _opts: html_pieces(report, rules)),
     )
 }

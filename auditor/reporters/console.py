@@ -6,7 +6,7 @@ It reads only the JSON report, so it renders a scan, a merged report or a baseli
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -16,7 +16,7 @@ from rich.text import Text
 from auditor.arm import name_of
 from auditor.model import STATUS_ORDER, Severity, Status
 from auditor.reporters.jsonreport import Report
-from auditor.reporters.views import extra_sections, workspace_names
+from auditor.reporters.views import extra_sections, results_by_workspace, workspace_names
 from auditor.summary import SEVERITIES_DESCENDING, summary_of
 
 # Width of the plain-text rendering, so that files and tests do not depend on the terminal.
@@ -83,11 +83,20 @@ ACTIONABLE = (Status.FAIL, Status.UNKNOWN)
 
 
 def render_text(report: Report) -> str:
-    """The console report without colour at a fixed width: for files and example reports."""
+    """The console report without colour at a fixed width, as one string (see `text_pieces`)."""
+    return "".join(text_pieces(report))
+
+
+def text_pieces(report: Report) -> Iterator[str]:
+    """The console report without colour at a fixed width, a workspace at a time: for files and
+    example reports."""
     buffer = io.StringIO()
-    render_console(report, _plain_console(buffer))
-    # rich pads table cells to the column width; in a file that is only trailing whitespace.
-    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
+    for _ in _sections(report, _plain_console(buffer)):
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        # rich pads table cells to the column width; in a file that is only trailing whitespace.
+        yield "\n".join(line.rstrip() for line in text.split("\n"))
 
 
 def _plain_console(buffer: io.StringIO) -> Console:
@@ -103,20 +112,28 @@ def _plain_console(buffer: io.StringIO) -> Console:
 
 
 def render_console(report: Report, console: Console) -> None:
+    for _ in _sections(report, console):
+        pass
+
+
+def _sections(report: Report, console: Console) -> Iterator[None]:
+    """Print the report on `console`, pausing after the header, each workspace and the end."""
     console.print(_header(report))
     if not report["workspaces"]:
         console.print(Text("\nNo Azure Machine Learning workspace in the inventory.", style="yellow"))
+    yield
+    groups = results_by_workspace(report["results"])
     for workspace in report["workspaces"]:
-        wid = workspace["id"].lower()
-        results = [r for r in report["results"] if r["workspace_id"].lower() == wid]
         console.print()
-        _render_workspace(console, workspace, results)
+        _render_workspace(console, workspace, groups.get(workspace["id"].lower(), []))
+        yield
     _render_waivers_and_fixed(console, report)
     if report["collection_errors"]:
         console.print()
         _render_collection_errors(console, report["collection_errors"])
     console.print()
     console.print(_totals(report))
+    yield
 
 
 def _render_waivers_and_fixed(console: Console, report: Report) -> None:
@@ -137,7 +154,7 @@ def _header(report: Report) -> Text:
     return text
 
 
-def _render_workspace(console: Console, workspace: Mapping[str, Any], results: list[dict[str, Any]]) -> None:
+def _render_workspace(console: Console, workspace: Mapping[str, Any], results: Sequence[Mapping[str, Any]]) -> None:
     title = Text("Workspace ", style="bold")
     title.append(str(workspace["name"]), style="bold underline")
     title.append(f"  {workspace.get('kind') or 'Default'}, {workspace.get('location') or 'no location'}")
@@ -185,7 +202,7 @@ def _tone(value: str) -> str:
     return "yellow"
 
 
-def _render_findings(console: Console, actionable: list[dict[str, Any]]) -> None:
+def _render_findings(console: Console, actionable: list[Mapping[str, Any]]) -> None:
     if not actionable:
         console.print(Text("No failing or unknown results.", style="green"))
         return
@@ -218,7 +235,7 @@ def _finding(result: Mapping[str, Any]) -> Text:
     return text
 
 
-def _render_waived(console: Console, waived: list[dict[str, Any]]) -> None:
+def _render_waived(console: Console, waived: list[Mapping[str, Any]]) -> None:
     if not waived:
         return
     console.print(Text(f"WAIVED ({len(waived)})", style="bold"))

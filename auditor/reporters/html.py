@@ -9,7 +9,7 @@ report goes through `html.escape`, and links are written as text: the page never
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -82,11 +82,22 @@ code { font-size: .95em; }
 
 
 def render_html(report: Mapping[str, Any], rules: Sequence[Rule]) -> str:
+    """The report as one HTML page, as one string (see `html_pieces`)."""
+    return "".join(html_pieces(report, rules))
+
+
+def html_pieces(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[str]:
+    """The report as one HTML page, a result at a time."""
+    for part in _parts(report, rules):
+        yield part + "\n"
+
+
+def _parts(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[str]:
     catalogue = rule_catalogue(report, rules)
     names = workspace_names(report)
     summary = report["summary"]
     inputs = ", ".join(report["inputs"]) or "none"
-    parts = [
+    yield from (
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
@@ -111,13 +122,11 @@ def render_html(report: Mapping[str, Any], rules: Sequence[Rule]) -> str:
         "</section>",
         '<section id="results"><h2>Results</h2>',
         _filters(summary),
-        *_findings(report["results"], catalogue, names),
-        "</section>",
-        *_lists(report, names),
-        "</body>",
-        "</html>",
-    ]
-    return "\n".join(parts) + "\n"
+    )
+    yield from _findings(report["results"], catalogue, names)
+    yield "</section>"
+    yield from _lists(report, names)
+    yield from ("</body>", "</html>")
 
 
 def _filter_css() -> str:
@@ -193,18 +202,20 @@ def _counts_table(summary: Mapping[str, Any]) -> str:
 
 def _findings(
     results: Sequence[Mapping[str, Any]], catalogue: Mapping[str, RuleInfo], names: Mapping[str, str]
-) -> list[str]:
+) -> Iterator[str]:
     """Every result, by severity, statuses in the order people act on them."""
-    out = []
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for result in results:
+        groups.setdefault((result["severity"], result["status"]), []).append(result)
     for severity in SEVERITIES_DESCENDING:
-        members = [r for status in STATUS_ORDER for r in results if r["severity"] == severity and r["status"] == status]
+        members = [r for status in STATUS_ORDER for r in groups.get((severity.value, status.value), ())]
         if not members:
             continue
-        out.append(f'<section class="severity-group" data-severity="{severity.value}">')
-        out.append(f"<h3>{escape(severity.value.capitalize())} ({len(members)})</h3>")
-        out += [_finding(result, catalogue.get(result["rule_id"], {}), names) for result in members]
-        out.append("</section>")
-    return out
+        yield f'<section class="severity-group" data-severity="{severity.value}">'
+        yield f"<h3>{escape(severity.value.capitalize())} ({len(members)})</h3>"
+        for result in members:
+            yield _finding(result, catalogue.get(result["rule_id"], {}), names)
+        yield "</section>"
 
 
 def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[str, str]) -> str:
@@ -243,10 +254,9 @@ def _prose(text: str) -> str:
     return CODE_SPAN.sub(r"<code>\1</code>", escape(text))
 
 
-def _lists(report: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
-    out = []
+def _lists(report: Mapping[str, Any], names: Mapping[str, str]) -> Iterator[str]:
     for _, title, items in extra_sections(report, names):
         if items:
             entries = "".join(f"<li>{escape(item)}</li>" for item in items)
-            out.append(f'<section class="extra"><h2>{escape(title)} ({len(items)})</h2><ul>{entries}</ul></section>')
-    return out
+            yield f'<section class="extra"><h2>{escape(title)} ({len(items)})</h2><ul>{entries}</ul></section>'
+

@@ -6,7 +6,6 @@ is removed or changes meaning, not when one is added.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor import __version__
 from auditor.errors import InputError
+from auditor.reporters.jsonwriter import Streamed, json_chunks
 from auditor.summary import summary_of
 
 if TYPE_CHECKING:
@@ -58,11 +58,12 @@ def build_report(scan_result: ScanResult, inputs: Sequence[str], generated_at: s
 
 
 def json_pieces(report: Report) -> Iterator[str]:
-    """The JSON report as the encoder yields it, so that a large report is streamed to its file
-    instead of being built as one string."""
+    """The JSON report in pieces, a result or a workspace at a time, so that a large report is
+    streamed to its file instead of being built as one string."""
     # No sort_keys: the report's own key order is part of its readability, and every producer
     # builds its dicts in a fixed order, so the output is deterministic as it is.
-    yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(report)
+    top = {key: Streamed(value) if isinstance(value, list) else value for key, value in report.items()}
+    yield from json_chunks(top)
     yield "\n"
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from auditor.arm import lid, name_of
@@ -34,28 +34,42 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def render_junit(report: Mapping[str, Any], rules: Sequence[Rule]) -> str:
+    """The report as JUnit XML, as one string (see `junit_pieces`)."""
+    return "".join(junit_pieces(report, rules))
+
+
+def junit_pieces(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[str]:
+    """The report as JUnit XML, a suite at a time: what `ET.indent` and `ET.tostring` write for
+    the whole tree, without ever holding it."""
     catalogue = rule_catalogue(report, rules)
     names = workspace_names(report)
     root = ET.Element("testsuites", {"name": "amlaudit"})
     _set_counts(root, report["results"])
-    root.append(_summary_suite(report, names))
+    # The root's start tag: the element serialised empty, its self-closing end opened up.
+    yield "<?xml version='1.0' encoding='utf-8'?>\n" + ET.tostring(root, encoding="unicode")[: -len(" />")] + ">"
+    yield _indented(_summary_suite(report, names))
+    workspaces = {lid(ws["id"]): ws for ws in reversed(report["workspaces"])}
     for workspace_id, results in _by_workspace(report).items():
-        workspace = next((ws for ws in report["workspaces"] if lid(ws["id"]) == workspace_id), None)
-        suite = ET.SubElement(
-            root,
+        suite = ET.Element(
             "testsuite",
             {"name": workspace_label(names, results[0]["workspace_id"]), "timestamp": report["generated_at"]},
         )
         _set_counts(suite, results)
         properties = ET.SubElement(suite, "properties")
         _property(properties, "workspace.id", results[0]["workspace_id"])
-        for key, value in posture_cells(workspace or {}):
+        for key, value in posture_cells(workspaces.get(workspace_id) or {}):
             _property(properties, f"posture.{key}", value or "")
         _status_properties(properties, summary_of(results))
         for result in results:
             suite.append(_testcase(result, catalogue.get(result["rule_id"], {}), names))
-    ET.indent(root)
-    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+        yield _indented(suite)
+    yield "\n</testsuites>\n"
+
+
+def _indented(suite: ET.Element) -> str:
+    """A child of the root as the whole tree's `ET.indent` lays it out, after its leading break."""
+    ET.indent(suite, level=1)
+    return "\n  " + ET.tostring(suite, encoding="unicode")
 
 
 def _by_workspace(report: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]]:

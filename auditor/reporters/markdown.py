@@ -7,7 +7,7 @@ caps a comment at 65,536 characters, so rows stay terse (short resource names, i
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from auditor.arm import name_of
@@ -21,6 +21,7 @@ from auditor.reporters.views import (
     counts_table,
     extra_sections,
     posture_cells,
+    results_by_workspace,
     rule_catalogue,
     verdict,
     workspace_label,
@@ -36,11 +37,21 @@ Row = Sequence[str]
 
 
 def render_markdown(report: Mapping[str, Any], rules: Sequence[Rule]) -> str:
-    """The report as Markdown; rule ids link to the rule's documentation."""
+    """The report as Markdown, as one string (see `markdown_pieces`)."""
+    return "".join(markdown_pieces(report, rules))
+
+
+def markdown_pieces(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[str]:
+    """The report as Markdown, a line at a time; rule ids link to the rule's documentation."""
+    for line in _lines(report, rules):
+        yield line + "\n"
+
+
+def _lines(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[str]:
     links = {rule_id: info["help_uri"] for rule_id, info in rule_catalogue(report, rules).items()}
     names = workspace_names(report)
     summary = report["summary"]
-    out = [
+    yield from (
         "# amlaudit report",
         "",
         f"**{_text(verdict(summary))}**",
@@ -51,46 +62,44 @@ def render_markdown(report: Mapping[str, Any], rules: Sequence[Rule]) -> str:
         "",
         "## Posture",
         "",
-        *_table(
-            ["Name", *(label for _, label in POSTURE_COLUMNS), "Findings"],
-            [_posture_row(ws, report, names) for ws in report["workspaces"]],
-        ),
-    ]
+    )
+    groups = results_by_workspace(report["results"])
+    yield from _table(
+        ["Name", *(label for _, label in POSTURE_COLUMNS), "Findings"],
+        (_posture_row(ws, groups.get(ws["id"].lower(), []), names) for ws in report["workspaces"]),
+    )
     for status, heading in ((Status.FAIL, "Failing"), (Status.UNKNOWN, "Unknown")):
-        groups = by_severity(report["results"], status)
-        if groups:
-            out += ["", f"## {heading} ({sum(len(members) for _, members in groups)})"]
-        for severity, members in groups:
-            rows = [_finding_row(result, names, links) for result in members]
+        by_level = by_severity(report["results"], status)
+        if by_level:
+            yield from ("", f"## {heading} ({sum(len(members) for _, members in by_level)})")
+        for severity, members in by_level:
+            rows = (_finding_row(result, names, links) for result in members)
             table = _table(["Rule", "Workspace", "Resource", "Message", "Fix"], rows)
-            out += [
-                "",
-                f"### {severity.capitalize()} ({len(members)})",
-                "",
-                *_folded(f"{len(rows)} results", table),
-            ]
+            yield from ("", f"### {severity.capitalize()} ({len(members)})", "")
+            yield from _folded(f"{len(members)} results", len(members) + 2, table)
     waived = [result for result in report["results"] if result["status"] == Status.WAIVED]
     if waived:
         table = _table(
             ["Rule", "Workspace", "Resource", "Justification", "Expires", "Owner"],
-            [_waived_row(result, names, links) for result in waived],
+            (_waived_row(result, names, links) for result in waived),
         )
-        out += ["", f"## Waived ({len(waived)})", "", *_folded(f"{len(waived)} results", table)]
-    out += _lists(report, names)
+        yield from ("", f"## Waived ({len(waived)})", "")
+        yield from _folded(f"{len(waived)} results", len(waived) + 2, table)
+    yield from _lists(report, names)
     header, counts = counts_table(summary)
-    out += ["", "## Counts", "", *_table(header, counts)]
+    yield from ("", "## Counts", "")
+    yield from _table(header, counts)
     # Reference-style links: each rule's URL once, not on every row that names the rule.
     listed = dict.fromkeys(r["rule_id"] for r in report["results"] if r["status"] in ATTENTION_STATUSES)
     references = [f"[{rule_id}]: {links[rule_id]}" for rule_id in listed if links.get(rule_id)]
     if references:
-        out += ["", *references]
-    return "\n".join(out) + "\n"
+        yield ""
+        yield from references
 
 
-def _posture_row(workspace: Mapping[str, Any], report: Mapping[str, Any], names: Mapping[str, str]) -> Row:
+def _posture_row(workspace: Mapping[str, Any], mine: Iterable[Mapping[str, Any]], names: Mapping[str, str]) -> Row:
     name = workspace.get("name") or name_of(workspace["id"])
     label = f"**{_text(name)}** ({_text(workspace_place(workspace, names))})"
-    mine = [r for r in report["results"] if r["workspace_id"].lower() == workspace["id"].lower()]
     counts = summary_of(mine)["by_status"]
     findings = " · ".join(f"{counts[s]} {STATUS_LABELS[s].lower()}" for s in ATTENTION_STATUSES)
     return [label, *(_text(value) if value else "—" for _, value in posture_cells(workspace)), findings]
@@ -121,14 +130,13 @@ def _waived_row(result: Mapping[str, Any], names: Mapping[str, str], links: Mapp
     ]
 
 
-def _lists(report: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+def _lists(report: Mapping[str, Any], names: Mapping[str, str]) -> Iterator[str]:
     """The sections beside the results, as bullet lists: waivers, baseline, collection problems."""
-    out: list[str] = []
     for _, title, items in extra_sections(report, names):
         if items:
-            bullets = [f"- {_text(item)}" for item in items]
-            out += ["", f"## {title} ({len(items)})", "", *_folded(f"{len(items)} entries", bullets)]
-    return out
+            bullets = (f"- {_text(item)}" for item in items)
+            yield from ("", f"## {title} ({len(items)})", "")
+            yield from _folded(f"{len(items)} entries", len(items), bullets)
 
 
 def _rule(result: Mapping[str, Any], links: Mapping[str, str]) -> str:
@@ -138,15 +146,22 @@ def _rule(result: Mapping[str, Any], links: Mapping[str, str]) -> str:
     return f"{rule_id} {_text(result.get('title', ''))}"
 
 
-def _folded(summary: str, lines: list[str]) -> list[str]:
-    if len(lines) <= COLLAPSE_AFTER:
-        return lines
+def _folded(summary: str, count: int, lines: Iterable[str]) -> Iterator[str]:
+    """The `count` lines given, folded when there are more than COLLAPSE_AFTER."""
+    if count <= COLLAPSE_AFTER:
+        yield from lines
+        return
     # GitHub renders Markdown inside <details> only after a blank line.
-    return [f"<details><summary>{html.escape(summary)}</summary>", "", *lines, "", "</details>"]
+    yield from (f"<details><summary>{html.escape(summary)}</summary>", "")
+    yield from lines
+    yield from ("", "</details>")
 
 
-def _table(header: Row, rows: Sequence[Row]) -> list[str]:
-    return [_line(header), _line(["---"] * len(header)), *(_line(row) for row in rows)]
+def _table(header: Row, rows: Iterable[Row]) -> Iterator[str]:
+    yield _line(header)
+    yield _line(["---"] * len(header))
+    for row in rows:
+        yield _line(row)
 
 
 def _line(cells: Row) -> str:

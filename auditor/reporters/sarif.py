@@ -15,14 +15,14 @@ notification rather than by dropping results, since every format accounts for ev
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 from auditor.arm import name_of, segments
 from auditor.model import Rule, Severity, Status
+from auditor.reporters.jsonwriter import Streamed, json_chunks
 from auditor.reporters.views import (
     ATTENTION_STATUSES,
     RuleInfo,
@@ -64,7 +64,12 @@ KINDS: dict[str, str] = {
 
 
 def render_sarif(report: Mapping[str, Any], rules: Sequence[Rule], *, include_passing: bool = False) -> str:
-    """The report as a SARIF log of one run.
+    """The report as a SARIF log of one run, as one string (see `sarif_pieces`)."""
+    return "".join(sarif_pieces(report, rules, include_passing=include_passing))
+
+
+def sarif_pieces(report: Mapping[str, Any], rules: Sequence[Rule], *, include_passing: bool = False) -> Iterator[str]:
+    """The report as a SARIF log of one run, a result at a time.
 
     `include_passing` adds the pass and not_applicable results (kind `pass` / `notApplicable`), which
     lets a consumer see what was checked; GitHub shows only failing ones either way.
@@ -85,16 +90,17 @@ def render_sarif(report: Mapping[str, Any], rules: Sequence[Rule], *, include_pa
         },
         "automationDetails": {"id": automation_id(report)},
         "invocations": [_invocation(report, len(shown))],
-        "results": [_result(result, index[result["rule_id"]], names) for result in shown],
+        "results": Streamed(_result(result, index[result["rule_id"]], names) for result in shown),
         "properties": {
             "summary": report["summary"],
             "inputs": report["inputs"],
-            "workspaces": report["workspaces"],
+            "workspaces": Streamed(report["workspaces"]),
             **{key: report[key] for key in ("waivers", "fixed") if key in report},
         },
     }
-    log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": Streamed([run])}
+    yield from json_chunks(log)
+    yield "\n"
 
 
 def artifact_uri(resource_id: str) -> str:

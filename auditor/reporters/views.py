@@ -84,6 +84,14 @@ def workspace_names(report: Mapping[str, Any]) -> dict[str, str]:
     return {lid(ws["id"]): ws.get("name") or name_of(ws["id"]) for ws in report["workspaces"]}
 
 
+def results_by_workspace(results: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Results by lower-cased workspace id, report order within: one pass, not one per workspace."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for result in results:
+        groups.setdefault(result["workspace_id"].lower(), []).append(result)
+    return groups
+
+
 def workspace_label(names: Mapping[str, str], workspace_id: str) -> str:
     return names.get(lid(workspace_id)) or name_of(workspace_id)
 

@@ -17,6 +17,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from auditor import __version__
+from auditor.collect.pacing import Pacer, PacingPolicy
 from auditor.collect.policies import Deadline, DeadlineRetryPolicy, ReadOnlyPolicy
 from auditor.collect.rest import Rest
 from auditor.collect.settings import ConnectionSettings
@@ -36,6 +37,9 @@ class Clients:
         self.settings = settings
         self._credential = credential
         self._deadline = deadline
+        # One per collection, shared by every client: ARM counts reads per subscription, whichever
+        # SDK sends them.
+        self._pacer = Pacer(settings.read_burst, settings.read_refill, deadline)
         self._host = urlsplit(settings.endpoint).hostname or ""
         self._transport = RequestsTransport(
             session=_session(settings.concurrency),
@@ -70,6 +74,7 @@ class Clients:
             policies.DistributedTracingPolicy(),
             policies.SensitiveHeaderCleanupPolicy(),
             ARMHttpLoggingPolicy(),
+            PacingPolicy(self._pacer),
         ]
 
     def sdk(self, cls: Callable[..., C], subscription: str | None = None, **options: Any) -> C:

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     # Typing only: offline commands read these options and never import the Azure SDKs.
     from azure.core.credentials import TokenCredential
 
+from auditor.collect.pacing import ARM_READ_BURST, ARM_READ_REFILL
+
 T = TypeVar("T")
 
 
@@ -67,6 +69,9 @@ class ConnectionSettings:
     retry_total: int = 10
     retry_backoff_factor: float = 0.8
     retry_backoff_max: float = 60.0
+    # ARM's read bucket per subscription and principal, which the collector paces itself to.
+    read_burst: int = ARM_READ_BURST
+    read_refill: float = ARM_READ_REFILL
     credential: TokenCredential | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -76,6 +81,8 @@ class ConnectionSettings:
             raise ValueError("concurrency must be at least 1")
         if self.timeout is not None and self.timeout <= 0:
             raise ValueError("timeout must be positive")
+        if self.read_burst < 1 or self.read_refill <= 0:
+            raise ValueError("the read bucket needs a burst of at least 1 and a positive refill")
 
     @property
     def endpoint(self) -> str:

@@ -3,11 +3,12 @@
 It answers the REST paths the SDKs and raw GETs use (subscription list, subscription- and
 resource-group-scoped provider lists, GET by id, child lists, Resource Graph queries) with ARM's
 paging (`nextLink` keeping `api-version`, `$skipToken`) and ARM-shaped errors, matches paths
-case-insensitively, can inject latency and faults per path pattern, and logs every request.
+case-insensitively, can inject latency and faults per path pattern, throttles reads like ARM's
+read bucket when asked (`throttle`), and logs every request.
 
 In its own process (benchmarks):
 
-    python -m tests.fakearm.server --inventory tenant.json --latency 0.05 --port 0
+    python -m tests.fakearm.server --inventory tenant.json --latency 0.05 --port 0 [--throttle]
 
 prints one JSON line `{"base_url", "port", "ca"}` and serves until its standard input closes.
 """
@@ -31,6 +32,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 import trustme
 
 from .store import Json, ParsedId, Store, parse
+from .throttle import ReadThrottle
 
 DEFAULT_PAGE_SIZE = 100
 DEFAULT_TENANT = "72f988bf-0000-4000-8000-00000000feed"
@@ -124,6 +126,8 @@ class FakeArm:
             self.management_groups: dict[str, list[str]] = {}
             self.requests: list[LoggedRequest] = []
             self.max_in_flight = 0
+            # ARM's read bucket per subscription and principal; None answers every read.
+            self.throttle: ReadThrottle | None = None
 
     def load(self, resources: list[Json]) -> None:
         self.store = Store(resources)
@@ -190,7 +194,12 @@ class FakeArm:
             methods: dict[str, int] = {}
             for r in self.requests:
                 methods[r.method] = methods.get(r.method, 0) + 1
-            return {"requests": len(self.requests), "by_method": methods, "max_in_flight": self.max_in_flight}
+            return {
+                "requests": len(self.requests),
+                "by_method": methods,
+                "max_in_flight": self.max_in_flight,
+                "throttled": self.throttle.throttled if self.throttle else 0,
+            }
 
     def _injected(self, method: str, path: str) -> Fault | None:
         with self._lock:
@@ -209,6 +218,22 @@ class FakeArm:
             return _error(401, "AuthenticationFailed", "no bearer token")
         if self.expected_token is not None and authorization != f"Bearer {self.expected_token}":
             return _error(401, "InvalidAuthenticationToken", "the access token is invalid")
+        subscription = _subscription_of(path)
+        if self.throttle is None or subscription is None:
+            return self._answer(method, path, query, body)
+        verdict = self.throttle.take(subscription, authorization)
+        if not verdict.allowed:
+            status, payload, _ = _error(
+                429, "SubscriptionRequestsThrottled", f"Number of 'read' requests for subscription '{subscription}' "
+                f"exceeded. Please try again after '{verdict.retry_after}' seconds after the last request."
+            )
+            return status, payload, verdict.headers()
+        status, payload, extra = self._answer(method, path, query, body)
+        return status, payload, {**extra, **verdict.headers()}
+
+    def _answer(
+        self, method: str, path: str, query: dict[str, str], body: Any
+    ) -> tuple[int, Json, dict[str, str]]:
         fault = self._injected(method, path)
         if fault is not None:
             message = fault.message
@@ -320,6 +345,13 @@ class FakeArm:
         return 200, answer, {}
 
 
+def _subscription_of(path: str) -> str | None:
+    """The subscription whose read bucket a request draws on; None for tenant-level requests and
+    Resource Graph (which has a quota of its own)."""
+    parts = [p for p in path.split("/") if p]
+    return parts[1] if len(parts) >= 2 and parts[0].lower() == "subscriptions" else None
+
+
 _GRAPH_TABLE = re.compile(r"^\s*(resources|resourcecontainers)\b", re.IGNORECASE)
 _GRAPH_TYPE_IN = re.compile(r"\btype\s+in~\s*\(([^)]*)\)", re.IGNORECASE)
 _GRAPH_TYPE_EQ = re.compile(r"\btype\s*=~\s*'([^']*)'", re.IGNORECASE)
@@ -402,12 +434,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE)
+    parser.add_argument("--throttle", action="store_true", help="throttle reads like ARM's read bucket")
+    parser.add_argument("--read-burst", type=int, default=250, help="reads per bucket (with --throttle)")
+    parser.add_argument("--read-refill", type=float, default=25.0, help="reads a second (with --throttle)")
     args = parser.parse_args(argv)
     document = json.loads(args.inventory.read_text(encoding="utf-8"))
     fake = FakeArm()
     fake.load(document["resources"] if isinstance(document, dict) else document)
     fake.latency = args.latency
     fake.page_size = args.page_size
+    if args.throttle:
+        fake.throttle = ReadThrottle(args.read_burst, args.read_refill)
     fake.start(args.port)
     print(json.dumps({"base_url": fake.base_url, "port": fake.port, "ca": fake.ca_path}), flush=True)
     try:

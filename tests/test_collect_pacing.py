@@ -1,0 +1,164 @@
+"""Client-side pacing: the collector never outruns ARM's read bucket, so ARM never has to throttle it."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from fakearm.harness import fake_settings
+from fakearm.server import FakeArm
+from fakearm.tenant import SAMPLE_SUBSCRIPTION, cloned_tenant
+from fakearm.throttle import ReadThrottle
+
+from auditor.collect import Scope, collect_snapshot
+from auditor.collect.pacing import Pacer, ReadBucket, subscription_of_url
+from auditor.collect.policies import CollectionTimeout, Deadline
+
+OTHER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_bucket_lets_the_burst_through_then_spaces_reads_by_the_refill() -> None:
+    bucket = ReadBucket(burst=3, refill=10.0, clock=Clock())
+    waits = [bucket.reserve() for _ in range(6)]
+    assert waits == pytest.approx([0, 0, 0, 0.1, 0.2, 0.3])
+
+
+def test_bucket_refills_with_time_up_to_the_burst_less_reads_in_flight() -> None:
+    clock = Clock()
+    bucket = ReadBucket(burst=3, refill=10.0, clock=clock)
+    for _ in range(3):
+        bucket.reserve()
+    clock.now = 5
+    # ARM may not have seen these three yet and its bucket, full, is not refilling.
+    assert bucket.tokens == 0
+    for _ in range(3):
+        bucket.answered(200, None)
+    clock.now = 5.2
+    assert bucket.tokens == pytest.approx(2)
+    clock.now = 100
+    assert bucket.tokens == 3
+
+
+def test_arm_count_lowers_ours_when_someone_else_reads() -> None:
+    clock = Clock()
+    bucket = ReadBucket(burst=250, refill=25.0, clock=clock)
+    bucket.reserve()
+    bucket.reserve()  # still in flight when the first answer comes back
+    bucket.answered(200, remaining=10)
+    # ARM had 10 left after our first read, and may not have counted the second yet.
+    assert bucket.tokens == pytest.approx(9)
+
+
+def test_arm_count_in_step_with_ours_changes_nothing() -> None:
+    clock = Clock()
+    bucket = ReadBucket(burst=250, refill=25.0, clock=clock)
+    for _ in range(8):
+        bucket.reserve()
+    # Answers come back in any order, some after later reads were counted: ARM's count is never
+    # far below ours while we are its only client.
+    for remaining in (242, 249, 245, 243, 248, 244, 246, 247):
+        bucket.answered(200, remaining)
+    assert bucket.tokens == pytest.approx(242)
+
+
+def test_a_429_puts_new_reads_behind_those_in_flight() -> None:
+    bucket = ReadBucket(burst=250, refill=25.0, clock=Clock())
+    for _ in range(4):
+        bucket.reserve()
+    bucket.answered(429, None)
+    assert bucket.tokens == -3
+    assert bucket.reserve() == pytest.approx(4 / 25)
+
+
+def test_concurrent_reservations_queue_in_order_without_losing_a_token() -> None:
+    bucket = ReadBucket(burst=10, refill=1000.0, clock=Clock())
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(50):
+            wait = bucket.reserve()
+            with lock:
+                waits.append(wait)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # 400 reservations on a frozen clock: 10 free, then one more millisecond for each.
+    assert sorted(waits) == pytest.approx([0.0] * 10 + [n / 1000 for n in range(1, 391)])
+
+
+def test_pacer_keeps_one_bucket_per_subscription_and_gives_up_at_the_deadline() -> None:
+    slept: list[float] = []
+    pacer = Pacer(burst=1, refill=1.0, deadline=Deadline(0.5), sleep=slept.append)
+    assert pacer.bucket("a") is pacer.bucket("a")
+    assert pacer.bucket("a") is not pacer.bucket("b")
+    pacer.wait_for_read(pacer.bucket("a"))
+    with pytest.raises(CollectionTimeout):
+        pacer.wait_for_read(pacer.bucket("a"))  # a second away, past the deadline
+    assert slept == []
+    assert pacer.bucket("a").tokens == pytest.approx(0, abs=0.1)  # the refused read gave its token back
+
+
+@pytest.mark.parametrize(
+    ("url", "subscription"),
+    [
+        (f"https://arm/subscriptions/{SAMPLE_SUBSCRIPTION.upper()}/providers/X/y?api-version=1", SAMPLE_SUBSCRIPTION),
+        (f"https://arm/subscriptions/{OTHER}", OTHER),
+        ("https://arm/subscriptions?api-version=1", ""),
+        ("https://arm/providers/Microsoft.ResourceGraph/resources?api-version=1", None),
+    ],
+)
+def test_reads_are_counted_against_their_subscription(url: str, subscription: str | None) -> None:
+    assert subscription_of_url(url) == subscription
+
+
+def collect_throttled(fake: FakeArm, workspaces: int, **settings: Any) -> dict[str, Any]:
+    fake.load(cloned_tenant(workspaces, (SAMPLE_SUBSCRIPTION, OTHER)))
+    scope = Scope(subscriptions=(SAMPLE_SUBSCRIPTION, OTHER))
+    return collect_snapshot(scope, fake_settings(fake, concurrency=8, **settings), progress=False)
+
+
+def test_a_scan_larger_than_the_burst_gets_no_429(fake_arm: FakeArm) -> None:
+    fake_arm.throttle = ReadThrottle(burst=20, refill=50.0)
+
+    snapshot = collect_throttled(fake_arm, 6, read_burst=20, read_refill=50.0)
+
+    reads = [r for r in fake_arm.requests if r.path.lower().startswith("/subscriptions/")]
+    per_subscription = {s: sum(s in r.path for r in reads) for s in (SAMPLE_SUBSCRIPTION, OTHER)}
+    assert min(per_subscription.values()) > 2 * 20, "each subscription should need more than twice its burst"
+    assert fake_arm.stats()["throttled"] == 0
+    assert snapshot["errors"] == []
+
+
+def test_without_pacing_the_same_scan_is_throttled(fake_arm: FakeArm) -> None:
+    # The check above can fail: a client that ignores the bucket is answered 429 (and retries).
+    fake_arm.throttle = ReadThrottle(burst=20, refill=50.0)
+
+    collect_throttled(fake_arm, 6, read_burst=100_000, read_refill=1e9, retry_backoff_max=0.01)
+
+    assert fake_arm.stats()["throttled"] > 0
+
+
+def test_a_bucket_drained_by_another_client_slows_the_scan_down(fake_arm: FakeArm) -> None:
+    fake_arm.throttle = ReadThrottle(burst=60, refill=50.0)
+    for subscription in (SAMPLE_SUBSCRIPTION, OTHER):
+        fake_arm.throttle.drain(subscription, "Bearer fake-token", leave=12)
+
+    snapshot = collect_throttled(fake_arm, 4, read_burst=60, read_refill=50.0)
+
+    # ARM's count in the first answers tells the collector it has 12 reads, not 60: the first
+    # wave of requests (sent before any answer) is the most that may still be refused.
+    assert fake_arm.stats()["throttled"] <= 8
+    assert snapshot["errors"] == []

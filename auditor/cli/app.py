@@ -9,11 +9,7 @@ from typing import Any
 import click
 
 from auditor import __version__
-from auditor.cli.errors import EXIT_ERROR, EXIT_OK
-
-
-def main() -> None:
-    cli(prog_name="amlaudit")
+from auditor.cli.errors import EXIT_ERROR, EXIT_OK, Interrupted, aborted
 
 
 class OneLineErrors(click.Group):
@@ -43,10 +39,16 @@ class OneLineErrors(click.Group):
         except click.ClickException as err:
             err.show()
             sys.exit(err.exit_code)
-        except click.Abort:
-            click.echo("amlaudit: aborted", err=True)
-            sys.exit(EXIT_ERROR)
+        except (Interrupted, click.Abort):
+            # click.Abort: Ctrl-C while click was still parsing the command line.
+            aborted()
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted from None
 
 
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})

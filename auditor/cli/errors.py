@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 EXIT_OK = 0
 EXIT_FAILING = 1
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130  # the shell's 128 + SIGINT
+
+
+class Interrupted(Exception):
+    """Ctrl-C, carried past click's own handling of KeyboardInterrupt (a blank line and `Aborted!`)."""
+
+
+def aborted() -> NoReturn:
+    """Ctrl-C: one line, exit 130, never a traceback; a second Ctrl-C during the way out is ignored."""
+    with suppress(ValueError):  # only the main thread may set handlers; elsewhere there is no second ^C to fear
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    click.echo("amlaudit: aborted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 class UserError(click.ClickException):

@@ -15,6 +15,7 @@ from auditor.context import WorkspaceContext
 from auditor.errors import InputError
 from auditor.inventory import Inventory, gc_paused
 from auditor.model import Finding, Result, Rule, Status
+from auditor.plan.pending import mentions_placeholder, pending_values
 from auditor.posture import posture_of, scenario_of
 from auditor.topology import Topology
 
@@ -131,6 +132,9 @@ def judge(rule: Rule, ctx: WorkspaceContext) -> list[Result]:
                 error=f"{type(exc).__name__}: {exc}",
             )
         ]
+    pending = pending_values(ctx.topo, ctx.topo.errors)
+    if pending:
+        findings = [_unsettled(f, pending) for f in findings]
     if not findings:
         gap = next((g for t in rule.reads if (g := ctx.topo.gap(t, ctx.id))), None)
         if gap:
@@ -140,6 +144,18 @@ def judge(rule: Rule, ctx: WorkspaceContext) -> list[Result]:
         else:
             findings = [ctx.finding(Status.NOT_APPLICABLE, ctx.id, f"{ctx.name} has no subject for this rule.")]
     return [_result(rule, ctx.id, f) for f in findings]
+
+
+def _unsettled(finding: Finding, pending: dict[str, list[str]]) -> Finding:
+    """A pass on a planned resource with values known only after apply is `unknown`, and so is a fail
+    that rests on an id known only after apply (catalogue §2: missing data is never a pass)."""
+    missing = pending.get(lid(finding.resource_id))
+    if not missing or not (
+        finding.status == Status.PASS or finding.status == Status.FAIL and mentions_placeholder(finding.evidence)
+    ):
+        return finding
+    message = f"Undecided until apply ({'; '.join(missing)}); on the known values: {finding.message}"
+    return Finding(Status.UNKNOWN, finding.resource_id, message, {**finding.evidence, "missing": missing})
 
 
 def judge_project(rule: Rule, ws: Resource, hub: Resource | None, hub_id: str | None) -> Result:

@@ -307,6 +307,7 @@ MAPPINGS: tuple[Mapping, ...] = (
                     F("properties.networkSecurityGroup", "security_group", "ref"),
                     F("properties.routeTable", "route_table_id", "ref"),
                 ),
+                children_elsewhere=True,
             ),
         ),
         about="Inline `subnet` blocks are the VNet's `subnets`; without them, standalone subnets stay as they are.",
@@ -364,7 +365,10 @@ MAPPINGS: tuple[Mapping, ...] = (
         "azurerm_network_security_group",
         f"{NET}/networkSecurityGroups",
         f"{RG}/{NET}/networkSecurityGroups/{{name}}",
-        (F("location", "location"), Block("properties.securityRules", "security_rule", _SECURITY_RULE_FIELDS)),
+        (
+            F("location", "location"),
+            Block("properties.securityRules", "security_rule", _SECURITY_RULE_FIELDS, children_elsewhere=True),
+        ),
     ),
     Mapping(
         "azurerm_network_security_rule",
@@ -380,7 +384,7 @@ MAPPINGS: tuple[Mapping, ...] = (
         (
             F("location", "location"),
             F("properties.disableBgpRoutePropagation", "bgp_route_propagation_enabled", "not"),
-            Block("properties.routes", "route", _ROUTE_FIELDS),
+            Block("properties.routes", "route", _ROUTE_FIELDS, children_elsewhere=True),
         ),
     ),
     Mapping(
@@ -566,4 +570,14 @@ MAPPINGS: tuple[Mapping, ...] = (
     ),
 )
 
-BY_TYPE = {m.tf_type: m for m in MAPPINGS}
+# Types amlaudit does not read, mapped for their ids alone: other resources name them.
+ID_ONLY: tuple[Mapping, ...] = (
+    Mapping(
+        "azurerm_resource_group",
+        "Microsoft.Resources/resourceGroups",
+        "/subscriptions/{subscription}/resourceGroups/{name}",
+    ),
+    Mapping("azurerm_public_ip", f"{NET}/publicIPAddresses", f"{RG}/{NET}/publicIPAddresses/{{name}}"),
+)
+
+BY_TYPE = {m.tf_type: m for m in (*MAPPINGS, *ID_ONLY)}

@@ -8,6 +8,7 @@ from typing import Any
 from auditor.arm import name_of
 from auditor.plan.mapping import CONVERSIONS, Block, F, Mapping
 from auditor.plan.model import Change, Patch, Plan, missing_data
+from auditor.plan.pending import KNOWN_AFTER_APPLY, PLACEHOLDER_PREFIX
 from auditor.plan.values import UNKNOWN, Values
 
 _TEMPLATE_KEY = re.compile(r"\{([a-z_]+)\}")
@@ -31,7 +32,7 @@ UNKNOWN_SUBSCRIPTION = "unknown-subscription"
 
 def placeholder(address: str, path: str) -> str:
     """Stands for an id known only after apply: names nothing, and is named by its missing-data entry."""
-    return f"/known-after-apply/{address}/{path}"
+    return f"{PLACEHOLDER_PREFIX}{address}/{path}"
 
 
 class Builder:
@@ -86,6 +87,9 @@ class Builder:
                 return known
         parts: dict[str, str] = {}
         for key in _TEMPLATE_KEY.findall(mapping.id):
+            if key == "subscription":
+                parts[key] = self._subscription()
+                continue
             if key == "rg":
                 group = values.get(("resource_group_name",))
                 if not isinstance(group, str) or not group:
@@ -115,7 +119,7 @@ class Builder:
     def unknown(self, arm_type: str, address: str, reason: str) -> None:
         message = f"{address} ({arm_type}): {reason}"
         scope = f"/subscriptions/{self.subscription}" if self.subscription else None
-        self.plan.errors.append(missing_data(scope, [arm_type], "KnownAfterApply", message))
+        self.plan.errors.append(missing_data(scope, [arm_type], KNOWN_AFTER_APPLY, message))
         self.plan.changes.append(Change(placeholder(address, "id"), arm_type, "unknown", reason=reason))
 
     def settle(self, payload: Any, arm_type: str, address: str, rid: str) -> Any:
@@ -123,7 +127,7 @@ class Builder:
         anything else by its absence plus a missing-data entry on the resource."""
         if payload is UNKNOWN:
             self.plan.errors.append(
-                missing_data(rid, [arm_type], "KnownAfterApply", f"{address}: body known only after apply")
+                missing_data(rid, [arm_type], KNOWN_AFTER_APPLY, f"{address}: body known only after apply")
             )
             return {}
         return self._settle(payload, (), arm_type, address, rid)
@@ -135,7 +139,7 @@ class Builder:
                 if item is UNKNOWN and not _is_id(key):
                     dotted = ".".join((*path, key))
                     self.plan.errors.append(
-                        missing_data(rid, [arm_type], "KnownAfterApply", f"{address}: {dotted} known only after apply")
+                        missing_data(rid, [arm_type], KNOWN_AFTER_APPLY, f"{address}: {dotted} known only after apply")
                     )
                     continue
                 out[key] = self._settle(item, (*path, key), arm_type, address, rid)
@@ -145,9 +149,10 @@ class Builder:
         if value is UNKNOWN:
             dotted = ".".join(path)
             stand_in = placeholder(address, dotted)
-            self.plan.errors.append(
-                missing_data(stand_in, [], "KnownAfterApply", f"{address}: {dotted} known only after apply")
-            )
+            message = f"{address}: {dotted} known only after apply"
+            # Named by the stand-in (rules that follow it) and by the resource (rules judging it).
+            self.plan.errors.append(missing_data(stand_in, [], KNOWN_AFTER_APPLY, message))
+            self.plan.errors.append(missing_data(rid, [arm_type], KNOWN_AFTER_APPLY, message))
             return stand_in
         return value
 
@@ -182,7 +187,7 @@ def _fields(fields: tuple[F | Block, ...], values: Values, prefix: tuple[str | i
             continue
         block_path = (*prefix, *_tf_path(field.tf))
         items = values.get(block_path)
-        if items is None:
+        if items is None or (items is UNKNOWN and field.children_elsewhere):
             continue
         if items is UNKNOWN or not isinstance(items, list):
             _set(out, path, UNKNOWN if items is UNKNOWN else [])
@@ -204,7 +209,8 @@ def _fields(fields: tuple[F | Block, ...], values: Values, prefix: tuple[str | i
 
 def _convert(name: str, value: Any) -> Any:
     if value is UNKNOWN:
-        return UNKNOWN
+        # An unknown reference is still a reference: `{id: <unknown>}` keeps its place for a placeholder.
+        return {"id": UNKNOWN} if name == "ref" else UNKNOWN
     return CONVERSIONS[name][0](value)
 
 

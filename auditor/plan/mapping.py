@@ -27,6 +27,9 @@ class Block:
     item: tuple[F | Block, ...]
     where: tuple[str, Any] | None = None
     const: tuple[tuple[str, Any], ...] = ()
+    # Unknown at plan time means "whatever the separate child resources make it" (Optional+Computed
+    # inline lists such as a VNet's `subnet`): left out, so the children decide.
+    children_elsewhere: bool = False
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,8 @@ class _Reader:
         for change in self.changes:
             if _is_azure(change):
                 self._change(change)
+            else:
+                self.plan.ignored[str(change.get("type"))] += 1
         if not self.plan.changes and not self.plan.patches and not self.plan.existing and not self.plan.ignored:
             raise InputError("no Azure resources (azurerm or azapi) in this Terraform plan", self.path)
         return self.plan
@@ -84,22 +86,22 @@ class _Reader:
         if not isinstance(body, dict):
             raise InputError(f'{address}: no "change" object', self.path)
         actions = set(body.get("actions") or [])
+        if actions not in (*_PUT_ACTIONS, {"delete"}, {"read"}, {"forget"}):
+            raise InputError(f"{address}: unknown actions {sorted(actions)}", self.path)
         if actions <= {"forget", "read"}:
             return
         if rtype in ("azapi_resource", "azapi_update_resource"):
             self._azapi(change, body, actions)
             return
         mapping = BY_TYPE.get(rtype)
-        if mapping is None:
+        if mapping is None or not is_read(mapping.arm_type):
             self.plan.ignored[rtype] += 1
             return
         if actions == {"delete"}:
             values = Values(address, body.get("before"), None, None, str(change.get("module_address") or ""))
             self.builder.delete(mapping, values)
-        elif actions in _PUT_ACTIONS:
-            self.builder.put(mapping, self._values(change))
         else:
-            raise InputError(f"{address}: unknown actions {sorted(actions)}", self.path)
+            self.builder.put(mapping, self._values(change))
 
     def _values(self, change: dict[str, Any]) -> Values:
         body = change["change"]

@@ -16,6 +16,7 @@ from rich.text import Text
 from auditor.arm import name_of
 from auditor.model import STATUS_ORDER, Severity, Status
 from auditor.reporters.jsonreport import Report
+from auditor.reporters.plainconsole import PlainConsole
 from auditor.reporters.views import extra_sections, results_by_workspace, workspace_names
 from auditor.summary import SEVERITIES_DESCENDING, summary_of
 
@@ -101,7 +102,7 @@ def text_pieces(report: Report) -> Iterator[str]:
 
 def _plain_console(buffer: io.StringIO) -> Console:
     # force_terminal and color_system override FORCE_COLOR and friends, which CI systems set.
-    return Console(
+    return PlainConsole(
         file=buffer,
         width=TEXT_WIDTH,
         force_terminal=False,

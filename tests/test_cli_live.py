@@ -47,15 +47,16 @@ def live_args(fake: FakeArm) -> list[str]:
     return ["--arm-endpoint", fake.base_url, "--ca-bundle", str(fake.ca_path), "--quiet"]
 
 
-def test_live_scan_of_one_workspace_matches_the_offline_scan(served: FakeArm) -> None:
-    args = ["scan", "--subscription", SUB, "--workspace", "mlw-prod", "--format", "json", *live_args(served)]
+@pytest.mark.parametrize("read", [[], ["--resource-graph"]], ids=["arm", "resource-graph"])
+def test_live_scan_of_one_workspace_matches_the_offline_scan(served: FakeArm, read: list[str]) -> None:
+    args = ["scan", "--subscription", SUB, "--workspace", "mlw-prod", "--format", "json", *read, *live_args(served)]
     result = CliRunner().invoke(cli, args, env=TOKEN_ENV)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert triples(report) == triples(offline_report("--workspace", "mlw-prod"))
     assert report["inputs"] == [f"azure:subscription={SUB},workspace=mlw-prod"]
     assert report["workspaces"][0]["posture"] == offline_report()["workspaces"][0]["posture"]
-    assert {r.method for r in served.requests} == {"GET"}
+    assert {r.method for r in served.requests} == ({"GET", "POST"} if read else {"GET"})
     assert all(r.headers.get("Authorization") for r in served.requests)
 
 
@@ -105,6 +106,8 @@ def test_live_scan_in_a_real_process(served: FakeArm, tmp_path: Path) -> None:
         ["scan"],
         ["scan", "--inventory", str(SAMPLE), "--subscription", SUB],
         ["scan", "--workspace", "mlw-prod"],  # a name needs a subscription to be found in
+        ["scan", "--resource-graph"],
+        ["scan", "--inventory", str(SAMPLE), "--resource-graph"],
         ["collect", "--output", "x.json"],
     ],
 )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 import pytest
+import requests
 from click.testing import CliRunner
 from fakearm.harness import fake_settings
 from fakearm.server import FakeArm
@@ -15,9 +17,11 @@ from auditor.arm import lid, resource_group_of
 from auditor.collect import CollectionError, ConnectionSettings, Scope, collect_snapshot, connection_options
 from auditor.collect import resource_types as rt
 from auditor.collect.scope import scope_options
+from auditor.inventory import load_inventory
 
 OTHER_SUBSCRIPTION = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 GRAPH = "/providers/microsoft.resourcegraph/resources"
+CASES = Path(__file__).resolve().parent.parent / "fixtures" / "cases"
 
 
 def collect(fake: FakeArm, scope: Scope, **settings: Any) -> dict[str, Any]:
@@ -156,6 +160,7 @@ def test_management_group_limits_the_subscriptions(fake_arm: FakeArm) -> None:
         ({"workspaces": ("mlw",)}, "by name needs"),
         ({"all_subscriptions": True, "management_group": "mg"}, "exclude each other"),
         ({"all_subscriptions": True, "subscriptions": ("s",)}, "cannot be combined"),
+        ({"resource_graph": True, "workspaces": ("/subscriptions/s/resourceGroups/g",)}, "needs --subscription"),
     ],
 )
 def test_scope_refuses_what_cannot_be_collected(kwargs: dict[str, Any], message: str) -> None:
@@ -184,10 +189,11 @@ def test_click_options_build_scope_and_connection() -> None:
     result = runner.invoke(
         command,
         ["--subscription", "s1", "--subscription", "s2", "--workspace", "mlw", "--cloud", "AzureChinaCloud",
-         "--timeout", "30", "--concurrency", "4"],
+         "--timeout", "30", "--concurrency", "4", "--resource-graph"],
     )
     assert result.exit_code == 0, result.output
-    assert seen["scope"] == Scope(subscriptions=("s1", "s2"), workspaces=("mlw",))
+    assert seen["scope"] == Scope(subscriptions=("s1", "s2"), workspaces=("mlw",), resource_graph=True)
+    assert seen["scope"].uses_resource_graph
     assert seen["connection"].endpoint == "https://management.chinacloudapi.cn"
     assert (seen["connection"].timeout, seen["connection"].concurrency) == (30.0, 4)
 
@@ -202,3 +208,85 @@ def test_resource_graph_refusal_fails_the_collection(fake_arm: FakeArm) -> None:
 
     with pytest.raises(CollectionError, match="Resource Graph could not be read"):
         collect(fake_arm, Scope(all_subscriptions=True))
+
+
+def arm_reads(fake: FakeArm) -> list[str]:
+    return [r.path.lower() for r in fake.requests if r.method == "GET"]
+
+
+def read_types(paths: list[str]) -> set[str]:
+    """`microsoft.network/privatednszones/virtualnetworklinks` for a read of a link or of their list."""
+    types = set()
+    for path in paths:
+        segments = path.split("/providers/", 1)[-1].split("/")
+        types.add("/".join(segments[:2] + segments[3::2]))
+    return types
+
+
+def test_resource_graph_for_subscriptions_reads_through_arm_only_what_it_lacks(fake_arm: FakeArm) -> None:
+    workspaces = 4
+    fake_arm.load(cloned_tenant(workspaces))
+    arm = collect(fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,)))
+    arm_requests = len(arm_reads(fake_arm))
+    fake_arm.requests.clear()
+
+    snapshot = collect(fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,), resource_graph=True))
+
+    assert ids_of(snapshot) == ids_of(arm)
+    assert snapshot["errors"] == []
+    assert snapshot["subscriptions"] == [SAMPLE_SUBSCRIPTION]
+    reads = arm_reads(fake_arm)
+    assert len(reads) / workspaces <= 12 < arm_requests / workspaces
+    # Resource Graph holds zone links, online endpoints and their deployments: no ARM read for them.
+    assert read_types(reads) == {
+        "microsoft.machinelearningservices/workspaces",
+        "microsoft.machinelearningservices/workspaces/computes",
+        "microsoft.machinelearningservices/workspaces/datastores",
+        "microsoft.machinelearningservices/workspaces/labelingjobs",
+        "microsoft.machinelearningservices/workspaces/data/versions",
+        "microsoft.network/privateendpoints/privatednszonegroups",
+    }
+    assert {r.body["subscriptions"][0] for r in fake_arm.requests if r.method == "POST"} == {SAMPLE_SUBSCRIPTION}
+
+
+def test_resource_graph_reads_vnet_gateways_in_bulk(fake_arm: FakeArm) -> None:
+    inventory = load_inventory([str(CASES / "net-gateway-in-peered-vnet.json")])
+    fake_arm.load(inventory.resources)
+
+    snapshot = collect(fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,), resource_graph=True))
+
+    assert rt.NETWORK_GATEWAYS in {r["type"] for r in snapshot["resources"]}
+    assert "microsoft.network/virtualnetworkgateways" not in read_types(arm_reads(fake_arm))
+
+
+def test_resource_graph_narrows_to_a_resource_group_and_named_workspaces(fake_arm: FakeArm) -> None:
+    fake_arm.load(cloned_tenant(3))
+
+    grouped = collect(
+        fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,), resource_group="rg-ml-0001", resource_graph=True)
+    )
+    named = collect(
+        fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,), workspaces=("mlw-prod-0002",), resource_graph=True)
+    )
+
+    assert workspaces_of(grouped) == {lid(workspace_id(1))}
+    assert workspaces_of(named) == {lid(workspace_id(2))}
+
+
+def test_fake_resource_graph_holds_only_the_children_the_real_one_does(fake_arm: FakeArm) -> None:
+    fake_arm.load(cloned_tenant(1))
+    asked = (rt.COMPUTES, rt.DATASTORES, rt.DNS_ZONE_GROUPS, rt.ZONE_LINKS, rt.ONLINE_ENDPOINTS, rt.DEPLOYMENTS)
+    query = "resources | where type in~ ({})".format(", ".join(f"'{t}'" for t in asked))
+
+    answer = requests.post(
+        f"{fake_arm.base_url}{GRAPH}",
+        params={"api-version": rt.RESOURCE_GRAPH_API_VERSION},
+        json={"subscriptions": [SAMPLE_SUBSCRIPTION], "query": query},
+        headers={"Authorization": "Bearer t"},
+        verify=fake_arm.ca_path,
+        timeout=10,
+    )
+
+    rows = answer.json()["data"]
+    assert {r["type"] for r in rows} == {t.lower() for t in (rt.ZONE_LINKS, rt.ONLINE_ENDPOINTS, rt.DEPLOYMENTS)}
+    assert all(r["subscriptionId"] == SAMPLE_SUBSCRIPTION and r["resourceGroup"] == "rg-ml-0000" for r in rows)

@@ -136,6 +136,7 @@ class ScanRequest:
     resource_group: str | None
     all_subscriptions: bool
     management_group: str | None
+    resource_graph: bool
     tenant: str | None
     cloud: str
     arm_endpoint: str | None
@@ -148,7 +149,13 @@ class ScanRequest:
     @property
     def live(self) -> bool:
         """Collect from Azure: a scope was given, or workspaces by id without an inventory."""
-        scoped = self.subscriptions or self.resource_group or self.all_subscriptions or self.management_group
+        scoped = (
+            self.subscriptions
+            or self.resource_group
+            or self.all_subscriptions
+            or self.management_group
+            or self.resource_graph
+        )
         return bool(scoped) or (not self.inventories and bool(self.workspace_filters))
 
     def scope(self) -> Scope:
@@ -158,6 +165,7 @@ class ScanRequest:
             workspaces=self.workspace_filters,
             all_subscriptions=self.all_subscriptions,
             management_group=self.management_group,
+            resource_graph=self.resource_graph,
         )
 
     def connection(self) -> ConnectionSettings:

@@ -4,9 +4,10 @@ Every mode works the same way: find the workspaces to audit, then follow each on
 (associated resources, private endpoints, subnets, peerings, DNS zones, computes...) until its
 closure is read. How a referenced resource is read depends on the scope:
 
-- auditing whole subscriptions, each top-level type is listed once per subscription (from Resource
-  Graph at tenant scale) and references are looked up in those lists, so the requests spent on a
-  workspace do not grow with how many workspaces a subscription holds;
+- auditing whole subscriptions, each top-level type is listed once per subscription and references
+  are looked up in those lists, so the requests spent on a workspace do not grow with how many
+  workspaces a subscription holds. With Resource Graph, one query reads every type it holds,
+  children too (zone links, online endpoints and deployments), and ARM is read only for the rest;
 - auditing named workspaces (`--workspace`), references are read one by one, by id, so that their
   cost does not depend on the size of the subscription either. A private-link target names every
   endpoint connected to it, so no list of endpoints is needed to find them.
@@ -32,6 +33,7 @@ from auditor.arm import (
 )
 from auditor.collect import resource_types as rt
 from auditor.collect.clients import Clients
+from auditor.collect.graph import GRAPH_TYPES
 from auditor.collect.index import Index
 from auditor.collect.redact import redact
 from auditor.collect.scheduler import Scheduler
@@ -39,9 +41,11 @@ from auditor.collect.snapshot import error_entry
 
 Json = dict[str, Any]
 
-# Types looked up in their subscription's list rather than fetched one by one. Workspaces are always
-# fetched by id, at the ML api-version, whatever found them.
+# Types looked up in their subscription's list (or Resource Graph's answer) rather than fetched one
+# by one. Workspaces are always fetched by id, at the ML api-version, whatever found them: their
+# properties are the heart of the audit, and Resource Graph's copy may lag behind ARM.
 _LISTED_TYPES = set(rt.SCOPE_LISTS) - {rt.WORKSPACES}
+_GRAPH_TYPES = set(GRAPH_TYPES) - {rt.WORKSPACES}
 # How operators reach a private workspace (AML-NET-004).
 _OPERATOR_PATHS = {rt.BASTION_HOSTS, rt.NETWORK_GATEWAYS}
 _MANAGED_ISOLATION = {"allowinternetoutbound", "allowonlyapprovedoutbound"}
@@ -113,9 +117,13 @@ class Crawl:
             for resource_type in sorted(_LISTED_TYPES):
                 self.index(subscription, resource_type, lambda index: None)
 
-    def _looked_up(self, subscription: str) -> bool:
-        """Whether this subscription's resources are found in its lists rather than read by id."""
-        return subscription in self._in_scope and (self._graph is not None or self._whole_subscriptions)
+    def _looked_up(self, subscription: str, resource_type: str) -> bool:
+        """Whether resources of this type and subscription are found in its lists rather than read by id."""
+        if subscription not in self._in_scope:
+            return False
+        if self._graph is not None:
+            return resource_type in _GRAPH_TYPES
+        return self._whole_subscriptions and resource_type in _LISTED_TYPES
 
     def want(self, resource_id: str, *, core: bool = False, target: bool = False) -> None:
         """Collect `resource_id`. `core` marks a VNet whose peerings, NSGs and route tables matter;
@@ -132,7 +140,7 @@ class Crawl:
             return
         self._wanted.add(key)
         subscription = (subscription_of(resource_id) or "").lower()
-        if resource_type in _LISTED_TYPES and self._looked_up(subscription):
+        if self._looked_up(subscription, resource_type):
 
             def found(index: Index | None) -> None:
                 resource = index.get(resource_id) if index else None
@@ -166,6 +174,12 @@ class Crawl:
         self, parent_id: str, child_type: str, listed: Callable[[list[Json]], None] = lambda items: None
     ) -> None:
         """The children of `parent_id`; `listed` also sees them once the list succeeded."""
+        subscription = (subscription_of(parent_id) or "").lower()
+        if self._graph is not None and self._looked_up(subscription, child_type):
+            found = self._graph.get((subscription, child_type), _EMPTY).children(parent_id)
+            self._add_all(found, child_type)
+            listed(found)
+            return
         lister = rt.CHILD_LISTS[child_type]
 
         def take(items: list[Json] | None) -> None:
@@ -269,7 +283,7 @@ class Crawl:
             self._add_all(index.targeting(target_id) if index else [], rt.PRIVATE_ENDPOINTS)
 
         for subscription in sorted(self._in_scope):
-            if self._looked_up(subscription):
+            if self._looked_up(subscription, rt.PRIVATE_ENDPOINTS):
                 self.index(subscription, rt.PRIVATE_ENDPOINTS, take)
 
     def _want_subnet_vnet(self, subnet_id: Any) -> None:

@@ -26,7 +26,7 @@ class CollectionError(Exception):
 @dataclass
 class Discovery:
     """What is known before the crawl: the subscriptions audited, their tenants, the Resource Graph
-    index (tenant scale only), the workspaces found by listing (None when the scope names
+    index (when scanning with Resource Graph), the workspaces found by listing (None when the scope names
     workspaces by id only) and the listings that failed."""
 
     subscriptions: list[str]
@@ -39,12 +39,14 @@ class Discovery:
 def discover(scope: Scope, clients: Clients, scheduler: Scheduler) -> Discovery:
     if scope.uses_resource_graph:
         try:
-            if scope.management_group:
+            if scope.subscriptions:
+                subscriptions = [graph.Subscription(s, None) for s in scope.subscriptions]
+            elif scope.management_group:
                 subscriptions = graph.management_group_subscriptions(clients, scope.management_group)
             else:
                 subscriptions = graph.tenant_subscriptions(clients)
             ids = [s.subscription_id for s in subscriptions]
-            rows = graph.top_level_resources(clients, ids)
+            rows = graph.resources(clients, ids)
         except AzureError as exc:
             raise CollectionError(f"Resource Graph could not be read: {str(exc).splitlines()[0]}") from exc
         return Discovery(

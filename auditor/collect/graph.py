@@ -12,9 +12,20 @@ from auditor.collect.clients import Clients
 
 Json = dict[str, Any]
 
-# Every top-level type the collector lists per subscription; workspaces among them only to be found
-# (they are read again through ARM, see collector).
-GRAPH_TYPES: tuple[str, ...] = tuple(rt.SCOPE_LISTS)
+# Every type the collector reads that Resource Graph's `resources` table holds, per its table and
+# resource type reference (learn.microsoft.com/azure/governance/resource-graph/reference/
+# supported-tables-resources): the top-level types listed per subscription, plus VNet gateways
+# (which ARM lists per resource group only), private DNS zone VNet links, and online endpoints with
+# their deployments. Not there, hence read through ARM: computes, datastores, labelling jobs, data
+# versions, outbound rules, managed networks, endpoints' DNS zone groups, and subnets or peerings
+# outside their VNet. Workspaces are found here but read again through ARM, see crawl.
+GRAPH_TYPES: tuple[str, ...] = (
+    *rt.SCOPE_LISTS,
+    rt.NETWORK_GATEWAYS,
+    rt.ZONE_LINKS,
+    rt.ONLINE_ENDPOINTS,
+    rt.DEPLOYMENTS,
+)
 
 _PAGE_SIZE = 1000  # the most Resource Graph returns per page
 _SUBSCRIPTIONS_PER_QUERY = 1000  # the most subscriptions one query may name
@@ -55,7 +66,7 @@ def management_group_subscriptions(clients: Clients, management_group: str) -> l
     return [s for s in found if s]
 
 
-def top_level_resources(clients: Clients, subscriptions: list[str]) -> list[Json]:
+def resources(clients: Clients, subscriptions: list[str]) -> list[Json]:
     """Every resource of GRAPH_TYPES in the subscriptions, as ARM bodies."""
     types = ", ".join(f"'{t.lower()}'" for t in GRAPH_TYPES)
     query = f"resources | where type in~ ({types})"

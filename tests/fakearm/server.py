@@ -326,7 +326,7 @@ class FakeArm:
                     "resourceGroup": (parsed.resource_group or "").lower(),
                     "tenantId": self.tenant_id,
                 }
-                for parsed, body in self.store.top_level()
+                for parsed, body in self.store.graph_resources()
                 if (parsed.subscription or "").lower() in subscriptions
             ]
         rows = [r for r in rows if types is None or str(r["type"]).lower() in types]

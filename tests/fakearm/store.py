@@ -16,6 +16,16 @@ Json = dict[str, Any]
 
 # Columns a Resource Graph row has and an ARM body has not (inventories may hold such rows).
 GRAPH_COLUMNS = ("subscriptionId", "resourceGroup", "tenantId")
+# The child types Resource Graph's `resources` table holds, of those an audit reads (its table and
+# resource type reference); it holds every top-level type. Other children (subnets, computes,
+# datastores, labelling jobs, DNS zone groups...) are only in ARM.
+GRAPH_CHILD_TYPES = frozenset(
+    {
+        "microsoft.network/privatednszones/virtualnetworklinks",
+        "microsoft.machinelearningservices/workspaces/onlineendpoints",
+        "microsoft.machinelearningservices/workspaces/onlineendpoints/deployments",
+    }
+)
 
 
 def _agent_pool_profile(pool: Json) -> Json:
@@ -141,6 +151,14 @@ class Store:
             (parsed, self._rendered[key])
             for key, parsed in sorted(self._parsed.items())
             if parsed.depth == 1 and wanted in (None, (parsed.subscription or "").lower())
+        ]
+
+    def graph_resources(self) -> list[tuple[ParsedId, Json]]:
+        """What Resource Graph's `resources` table holds: every top-level resource and some children."""
+        return [
+            (parsed, self._rendered[key])
+            for key, parsed in sorted(self._parsed.items())
+            if parsed.depth == 1 or parsed.resource_type in GRAPH_CHILD_TYPES
         ]
 
     def scope_list(self, subscription: str, group: str | None, resource_type: str) -> list[Json]:

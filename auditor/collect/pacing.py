@@ -25,8 +25,6 @@ from azure.core.pipeline.policies import HTTPPolicy
 
 from auditor.collect.policies import RESOURCE_GRAPH_PATH, CollectionTimeout, Deadline
 
-ARM_READ_BURST = 250
-ARM_READ_REFILL = 25.0  # reads a second
 REMAINING_READS_HEADER = "x-ms-ratelimit-remaining-subscription-reads"
 # How long an answer may take to reach us after ARM counted it: ARM's count may be this much
 # refill behind ours without meaning anything.

@@ -13,9 +13,11 @@ if TYPE_CHECKING:
     # Typing only: offline commands read these options and never import the Azure SDKs.
     from azure.core.credentials import TokenCredential
 
-from auditor.collect.pacing import ARM_READ_BURST, ARM_READ_REFILL
-
 T = TypeVar("T")
+
+# ARM's read bucket per subscription and principal: its burst, and its refill in reads a second.
+ARM_READ_BURST = 250
+ARM_READ_REFILL = 25.0
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class ConnectionSettings:
     retry_total: int = 10
     retry_backoff_factor: float = 0.8
     retry_backoff_max: float = 60.0
-    # ARM's read bucket per subscription and principal, which the collector paces itself to.
+    # The read bucket the collector paces itself to (see pacing).
     read_burst: int = ARM_READ_BURST
     read_refill: float = ARM_READ_REFILL
     credential: TokenCredential | None = field(default=None, compare=False, repr=False)

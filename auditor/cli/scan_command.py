@@ -20,6 +20,8 @@ from auditor.engine import load_rules, scan_inventory
 from auditor.errors import InputError
 from auditor.inventory import Inventory, gc_paused, inventory_from_snapshot, load_inventory
 from auditor.model import Rule, Severity
+from auditor.plan import apply_plans, load_plan
+from auditor.plan.labels import plan_label, planned_state_note
 from auditor.reporters import FORMATS, RenderOptions, ReportFormat
 from auditor.reporters.jsonreport import Report, build_report, generated_at_now
 from auditor.reportfile import load_report
@@ -34,6 +36,15 @@ from auditor.waivers import DEFAULT_WAIVERS_FILE, SECTIONS, apply_waivers, load_
     multiple=True,
     metavar="PATH",
     help="Inventory file or folder (repeatable). Without it, collect live from the scope given.",
+)
+@click.option(
+    "--plan",
+    "plans",
+    multiple=True,
+    metavar="FILE",
+    help="A planned change to judge (repeatable, applied in order): an ARM what-if result "
+    "(--result-format FullResourcePayloads) or a Terraform plan (terraform show -json), applied on "
+    "--inventory or the live scope, or alone for a whole environment.",
 )
 @click.option(
     "--workspace",
@@ -121,6 +132,7 @@ class ScanRequest:
     """Everything `amlaudit scan` was asked, as click parsed it."""
 
     inventories: tuple[str, ...]
+    plans: tuple[str, ...]
     workspace_filters: tuple[str, ...]
     formats: list[ReportFormat]
     output: Path | None
@@ -156,7 +168,7 @@ class ScanRequest:
             or self.management_group
             or self.resource_graph
         )
-        return bool(scoped) or (not self.inventories and bool(self.workspace_filters))
+        return bool(scoped) or (not self.inventories and not self.plans and bool(self.workspace_filters))
 
     def scope(self) -> Scope:
         return Scope(
@@ -185,20 +197,28 @@ def _scan(request: ScanRequest) -> None:
         raise click.UsageError(
             "--inventory reads a saved inventory; a scope (--subscription, ...) collects live: not both"
         )
-    if not request.live and not request.inventories:
+    if not request.live and not request.inventories and not request.plans:
         raise click.UsageError(
-            "give --inventory PATH, or a scope to collect live (--subscription, --workspace ID, ...)"
+            "give --inventory PATH, --plan FILE, or a scope to collect live (--subscription, --workspace ID, ...)"
         )
     try:
         generated_at = generated_at_now()
         loaded_rules = load_rules(request.rules_dirs)
+        plans = [load_plan(path) for path in request.plans]
+        inventory: Inventory | None = None
+        inputs: list[str] = []
         if request.live:
             scope, connection = _live_settings(request)
             inputs = [scope_label(scope)]
             inventory = _collect(scope, connection, request.quiet, inputs[0])
-        else:
+        elif request.inventories:
             inputs = list(request.inventories)
             inventory = _load(request.inventories)
+        if plans:
+            inventory = apply_plans(inventory, plans)
+            inputs += [plan_label(plan) for plan in plans]
+            inventory.warnings.insert(0, planned_state_note(plans, bool(request.live or request.inventories)))
+        assert inventory is not None
         scan_result = scan_inventory(
             inventory, loaded_rules, workspace_filters=request.workspace_filters, cloud=request.cloud
         )

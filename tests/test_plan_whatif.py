@@ -71,6 +71,12 @@ def test_plan_creating_the_baseline_from_nothing_scans_like_the_deployed_baselin
     pe = next(r for r in planned.resources if r["id"].endswith(BLOB_PE))
     state = pe["properties"]["privateLinkServiceConnections"][0]["properties"]["privateLinkServiceConnectionState"]
     assert state == {"status": "Approved", "amlauditAssumed": AUTOMATIC_ASSUMED}
+    # ... and in the evidence of the results that rely on it.
+    st_002 = next(r for r in scan_inventory(planned, RULES).results if r.rule_id == "AML-ST-002")
+    assert {e["assumed"] for e in st_002.evidence["private_endpoints"]} == {AUTOMATIC_ASSUMED}
+    assert "assumed" not in json.dumps(
+        next(r for r in scan_inventory(tenant, RULES).results if r.rule_id == "AML-ST-002").evidence
+    )
     assert plan.ignored == {"Microsoft.Resources/resourceGroups": 1}
     assert any("1 resources of types amlaudit does not read ignored" in w for w in planned.warnings)
 

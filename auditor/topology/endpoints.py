@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.arm import Resource, as_list, dig, eq, lid, props, ref_id, vnet_of_subnet
+from auditor.plan.model import ASSUMED_KEY
 from auditor.topology.types import PRIVATE_ENDPOINT, WORKSPACE, managed_vnet_key
 from auditor.topology.workspaces import WorkspaceQueries
 
@@ -23,13 +24,15 @@ class Connection:
     subnet_id: str | None
     endpoint_present: bool
     managed: bool = False
+    # What amlaudit assumed of a planned endpoint's read-only state (auditor.plan): shown in evidence.
+    assumed: str | None = None
 
     @property
     def approved(self) -> bool:
         return eq(self.status, "Approved")
 
     def describe(self) -> dict[str, Any]:
-        return {
+        described = {
             "endpoint": self.endpoint_id,
             "status": self.status,
             "group": self.group,
@@ -37,6 +40,7 @@ class Connection:
             "endpoint_resource_present": self.endpoint_present,
             "managed": self.managed,
         }
+        return described if self.assumed is None else {**described, "assumed": self.assumed}
 
 
 @dataclass
@@ -96,6 +100,7 @@ class EndpointIndex(WorkspaceQueries):
                 vnet_id=vnet_of_subnet(subnet) if subnet else None,
                 subnet_id=subnet,
                 endpoint_present=True,
+                assumed=_entry_assumed(entry),
             )
         target = self.get(target_id)
         for record in as_list(props(target).get("privateEndpointConnections")):
@@ -108,6 +113,7 @@ class EndpointIndex(WorkspaceQueries):
             known = by_endpoint.get(lid(ep_id))
             if known is not None:
                 known.status = status
+                known.assumed = None  # the target's own record is not an assumption
                 continue
             endpoint = self.get(ep_id)
             subnet = ref_id(props(endpoint).get("subnet")) if endpoint else None
@@ -181,6 +187,11 @@ def _entry_target(entry: dict[str, Any]) -> str | None:
 def _entry_status(entry: dict[str, Any]) -> str | None:
     status = _entry_field(entry, "privateLinkServiceConnectionState", "status")
     return status if isinstance(status, str) else None
+
+
+def _entry_assumed(entry: dict[str, Any]) -> str | None:
+    note = _entry_field(entry, "privateLinkServiceConnectionState", ASSUMED_KEY)
+    return note if isinstance(note, str) else None
 
 
 def _entry_group(entry: dict[str, Any]) -> str | None:

@@ -49,10 +49,20 @@ def _load_module(path: Path, index: int) -> ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # a broken custom rule file is an input error, not a crash
+    except (Exception, SystemExit) as exc:
+        # A broken custom rule file is an input error, not a crash; nor, calling sys.exit, a silent
+        # end of the scan with no report.
         sys.modules.pop(name, None)
-        raise InputError(f"{path}: cannot load rule module: {type(exc).__name__}: {exc}") from exc
+        raise InputError(f"{path}: cannot load rule module: {exception_line(exc)}") from None
     return module
+
+
+def exception_line(exc: BaseException) -> str:
+    """An exception in one line: its type and the first line of its message."""
+    if isinstance(exc, SystemExit):
+        return f"SystemExit: the code called sys.exit({exc.code!r})"
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
 def load_rules(extra_dirs: Sequence[Path | str] = ()) -> list[Rule]:
@@ -121,15 +131,22 @@ def _result(rule: Rule, ws_id: str, finding: Finding) -> Result:
 
 def judge(rule: Rule, ctx: WorkspaceContext) -> list[Result]:
     """Every result of one rule for one workspace (at least one, catalogue §2)."""
+    return _judged(rule, ctx)[0]
+
+
+def _judged(rule: Rule, ctx: WorkspaceContext) -> tuple[list[Result], str | None]:
+    """The results, and the exception in one line when the rule raised (its results are then unknown)."""
+    failure = None
     try:
         findings = list(rule.check(ctx))
-    except Exception as exc:  # malformed data must not abort the whole scan
+    except (Exception, SystemExit) as exc:  # malformed data or a broken rule must not end the whole scan
+        failure = exception_line(exc)
         findings = [
             ctx.finding(
                 Status.UNKNOWN,
                 ctx.id,
-                f"{rule.id} could not be evaluated for {ctx.name}: {type(exc).__name__}: {exc}.",
-                error=f"{type(exc).__name__}: {exc}",
+                f"{rule.id} could not be evaluated for {ctx.name}: {failure}.",
+                error=failure,
             )
         ]
     pending = pending_values(ctx.topo, ctx.topo.errors)
@@ -143,7 +160,7 @@ def judge(rule: Rule, ctx: WorkspaceContext) -> list[Result]:
             ]
         else:
             findings = [ctx.finding(Status.NOT_APPLICABLE, ctx.id, f"{ctx.name} has no subject for this rule.")]
-    return [_result(rule, ctx.id, f) for f in findings]
+    return [_result(rule, ctx.id, f) for f in findings], failure
 
 
 def _unsettled(finding: Finding, pending: dict[str, list[str]]) -> Finding:
@@ -191,9 +208,11 @@ def workspace_summary(ws: Resource, ctx: WorkspaceContext | None, hub_id: str | 
 
 def scan_topology(
     topo: Topology, rules: Sequence[Rule], workspaces: Sequence[Resource], cloud: str
-) -> tuple[list[dict[str, Any]], list[Result]]:
+) -> tuple[list[dict[str, Any]], list[Result], list[str]]:
+    """Workspace summaries, results, and one warning per rule that raised (with its first failure)."""
     summaries: list[dict[str, Any]] = []
     results: list[Result] = []
+    broken: dict[str, tuple[str, str]] = {}
     for ws in workspaces:
         if is_project(ws):
             hub_id = hub_id_of(ws)
@@ -205,10 +224,17 @@ def scan_topology(
         ctx = WorkspaceContext(ws, topo, cloud)
         summaries.append(workspace_summary(ws, ctx, None))
         for rule in rules:
-            results.extend(judge(rule, ctx))
+            judged, failure = _judged(rule, ctx)
+            results.extend(judged)
+            if failure is not None and rule.id not in broken:
+                broken[rule.id] = (failure, str(ws.get("name") or ws["id"]))
     # The same order as `summary.sort_key`, so merged shards list results exactly as one scan would.
     results.sort(key=lambda r: (lid(r.workspace_id), r.rule_id, lid(r.resource_id)))
-    return summaries, results
+    warnings = [
+        f"rule {rule_id} raised {failure} (first in workspace {where}); its results are unknown"
+        for rule_id, (failure, where) in broken.items()
+    ]
+    return summaries, results, warnings
 
 
 def scan_inventory(
@@ -223,12 +249,12 @@ def scan_inventory(
     with gc_paused():
         topo = Topology(inventory.resources, inventory.errors)
         workspaces = select_workspaces(topo, workspace_filters)
-        summaries, results = scan_topology(topo, rule_list, workspaces, chosen_cloud)
+        summaries, results, rule_warnings = scan_topology(topo, rule_list, workspaces, chosen_cloud)
     return ScanResult(
         workspaces=summaries,
         results=results,
         rules=rule_list,
         collection_errors=list(inventory.errors),
-        warnings=list(inventory.warnings),
+        warnings=[*inventory.warnings, *rule_warnings],
         cloud=chosen_cloud,
     )

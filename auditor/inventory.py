@@ -96,7 +96,19 @@ def gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.enable()
+        if not _paused_until_exit:
+            gc.enable()
+
+
+_paused_until_exit = False
+
+
+def keep_gc_paused_until_exit() -> None:
+    """Leave the collector paused once a `gc_paused` block has paused it: for a process that ends
+    when its command returns (the console entry point), where resuming it would walk the whole
+    heap once more, seconds on a large inventory, just before the process exits."""
+    global _paused_until_exit
+    _paused_until_exit = True
 
 
 def _files(path: str) -> list[str]:

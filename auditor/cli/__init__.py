@@ -50,7 +50,19 @@ _HOMES = {
 
 
 def main() -> None:
-    """The console entry point (`amlaudit`, `python -m auditor`)."""
+    """The console entry point (`amlaudit`, `python -m auditor`): runs one command, then ends the
+    process without freeing its heap (see `auditor.cli.process`)."""
+    from auditor.cli.process import end_process
+    from auditor.inventory import keep_gc_paused_until_exit
+
+    keep_gc_paused_until_exit()
+    try:
+        _run()
+    except SystemExit as stop:
+        end_process(stop.code)
+
+
+def _run() -> None:
     try:
         from auditor.cli.commands import cli
 

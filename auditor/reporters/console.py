@@ -6,17 +6,21 @@ It reads only the JSON report, so it renders a scan, a merged report or a baseli
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from auditor.arm import name_of
 from auditor.model import STATUS_ORDER, Severity, Status
+from auditor.reporters.explain import evidence_entries, how_to_decide, missing_data
 from auditor.reporters.jsonreport import Report
 from auditor.reporters.plainconsole import PlainConsole
+from auditor.reporters.text import shown
 from auditor.reporters.views import extra_sections, results_by_workspace, workspace_names
 from auditor.summary import SEVERITIES_DESCENDING, summary_of
 
@@ -81,6 +85,9 @@ STATUS_STYLES = {
     Status.NOT_APPLICABLE: "dim",
 }
 ACTIONABLE = (Status.FAIL, Status.UNKNOWN)
+# The status column of a finding, and the narrowest its text may get on a very narrow terminal.
+LABEL_WIDTH = 9
+MIN_TEXT_WIDTH = 30
 
 
 def render_text(report: Report) -> str:
@@ -145,24 +152,25 @@ def _render_waivers_and_fixed(console: Console, report: Report) -> None:
         console.print()
         console.print(Text(f"{title} ({len(lines)})", style="bold"))
         for line in lines:
-            console.print(Text("  " + line))
+            console.print(Text("  " + shown(line)))
 
 
 def _header(report: Report) -> Text:
     tool = report["tool"]
-    text = Text(f"{tool['name']} {tool['version']}", style="bold")
-    text.append(f"  scan of {', '.join(report['inputs'])} at {report['generated_at']}", style="dim")
+    text = Text(shown(f"{tool['name']} {tool['version']}"), style="bold")
+    text.append(shown(f"  scan of {', '.join(report['inputs'])} at {report['generated_at']}"), style="dim")
     return text
 
 
 def _render_workspace(console: Console, workspace: Mapping[str, Any], results: Sequence[Mapping[str, Any]]) -> None:
     title = Text("Workspace ", style="bold")
-    title.append(str(workspace["name"]), style="bold underline")
-    title.append(f"  {workspace.get('kind') or 'Default'}, {workspace.get('location') or 'no location'}")
+    title.append(shown(workspace["name"]), style="bold underline")
+    title.append(shown(f"  {workspace.get('kind') or 'Default'}, {workspace.get('location') or 'no location'}"))
     if workspace.get("hub_id"):
-        title.append(f", project of hub {name_of(workspace['hub_id'])}")
-    title.append(f"\n{workspace['id']}", style="dim")
+        title.append(f", project of hub {shown(name_of(workspace['hub_id']))}")
     console.print(title)
+    # The id whole on its own line, however narrow the terminal: it is what people copy.
+    console.print(Text(shown(workspace["id"]), style="dim"), crop=False, overflow="ignore", no_wrap=True)
     console.print(_posture_table(workspace))
     console.print()
     _render_findings(console, [r for r in results if r["status"] in ACTIONABLE])
@@ -173,9 +181,9 @@ def _render_workspace(console: Console, workspace: Mapping[str, Any], results: S
 def _posture_table(workspace: Mapping[str, Any]) -> Table:
     scenario = workspace.get("scenario")
     title = Text("Scenario: ", style="bold")
-    title.append(SCENARIO_LABELS.get(str(scenario), str(scenario)), style=_tone(str(scenario)))
+    title.append(shown(SCENARIO_LABELS.get(str(scenario), str(scenario))), style=_tone(str(scenario)))
     table = Table(title=title, title_justify="left")
-    table.add_column("Network isolation", no_wrap=True)
+    table.add_column("Network isolation", no_wrap=True, min_width=len("Application Insights"))
     # The workspace's values are never cut; the reference column wraps first on a narrow terminal.
     table.add_column("This workspace", no_wrap=True, overflow="fold")
     table.add_column("Secured scenario", style="dim", overflow="fold")
@@ -183,12 +191,12 @@ def _posture_table(workspace: Mapping[str, Any]) -> Table:
     for label, key, secured in POSTURE_ROWS:
         value = workspace.get(key) if key in WORKSPACE_ROW_KEYS else posture.get(key)
         if value is None:
-            shown = Text("not referenced", style=_tone("not referenced"))
+            cell = Text("not referenced", style=_tone("not referenced"))
         elif key in REFERENCE_ROW_KEYS:
-            shown = Text(name_of(str(value)))
+            cell = Text(shown(name_of(str(value))))
         else:
-            shown = Text(str(value), style=_tone(str(value)))
-        table.add_row(Text(label), shown, Text(secured))
+            cell = Text(shown(value), style=_tone(str(value)))
+        table.add_row(Text(label), cell, Text(secured))
     return table
 
 
@@ -214,26 +222,67 @@ def _render_findings(console: Console, actionable: list[Mapping[str, Any]]) -> N
         # Within a severity, failures before unknowns; otherwise the engine's order stands.
         group.sort(key=lambda r: STATUS_ORDER.index(Status(r["status"])))
         console.print(Text(f"{severity.value.upper()} ({len(group)})", style=SEVERITY_STYLES[severity]))
-        grid = Table.grid(padding=(0, 1), pad_edge=True)
-        grid.add_column(width=8, no_wrap=True)
-        grid.add_column()
         for result in group:
             status = Status(result["status"])
-            grid.add_row(Text(status.value.upper(), style=STATUS_STYLES[status]), _finding(result))
-        console.print(grid)
+            label = Text(f" {status.value.upper():<{LABEL_WIDTH - 1}}", style=STATUS_STYLES[status])
+            _print_paragraphs(console, label, _finding(result))
+            console.print()
 
 
-def _finding(result: Mapping[str, Any]) -> Text:
+def _finding(result: Mapping[str, Any]) -> list[tuple[str, Text]]:
+    """(label, text) paragraphs: what failed, where, the evidence that decided it, and what to do.
+
+    An unknown result says what is missing and how to provide it instead of the fix for a failure.
+    """
     # Text objects, never markup strings: messages quote ARM values, which may contain "[...]".
-    text = Text()
-    text.append(result["rule_id"], style="bold")
-    text.append(f"  {result['title']}\n")
-    text.append("resource: ", style="dim")
-    text.append(f"{name_of(result['resource_id'])}\n")
-    text.append(f"{result['message']}\n")
-    text.append("fix: ", style="dim")
-    text.append(f"{result['remediation']}\n")
-    return text
+    heading = Text(shown(result["rule_id"]), style="bold")
+    heading.append(f"  {shown(result['title'])}")
+    resource = _plain(name_of(result["resource_id"]))
+    paragraphs = [("", heading), ("resource: ", resource), ("", _plain(result["message"]))]
+    paragraphs += [("evidence: ", _plain(line)) for line in evidence_entries(result.get("evidence") or {})]
+    if result["status"] == Status.UNKNOWN:
+        paragraphs += [("missing: ", _plain(gap)) for gap in missing_data(result)]
+        paragraphs += [("to decide: ", _plain(step)) for step in how_to_decide(result)]
+    else:
+        paragraphs.append(("fix: ", _plain(result["remediation"])))
+    return paragraphs
+
+
+def _plain(value: object) -> Text:
+    return Text(shown(value))
+
+
+def _print_paragraphs(console: Console, label: Text, paragraphs: list[tuple[str, Text]]) -> None:
+    """Paragraphs under a status label, wrapped at spaces only, each with a hanging indent.
+
+    A word longer than the line (an ARM id, a URL, a command) is never cut or folded with added
+    characters: it overflows the line whole, so that it copies and pastes intact.
+    """
+    indent = " " * LABEL_WIDTH
+    for number, (name, text) in enumerate(paragraphs):
+        width = max(console.width - LABEL_WIDTH - len(name), MIN_TEXT_WIDTH)
+        for position, line in enumerate(_wrapped(text, width)):
+            lead = label if number == 0 and position == 0 else Text(indent)
+            lead += Text(name, style="dim") if position == 0 else Text(" " * len(name))
+            console.print(lead + line, crop=False, overflow="ignore", no_wrap=True)
+
+
+def _wrapped(text: Text, width: int) -> list[Text]:
+    """`text` broken at spaces into lines of `width` cells; a longer word gets a line of its own.
+
+    rich folds such a word at the width or, told not to, stops wrapping the paragraph at all.
+    """
+    offsets = []
+    used = 0
+    for word in re.finditer(r"\S+\s*", text.plain):
+        if used and used + cell_len(word.group().rstrip()) > width:
+            offsets.append(word.start())
+            used = 0
+        used += cell_len(word.group())
+    lines = list(text.divide(offsets))
+    for line in lines:
+        line.rstrip()
+    return lines
 
 
 def _render_waived(console: Console, waived: list[Mapping[str, Any]]) -> None:
@@ -241,12 +290,12 @@ def _render_waived(console: Console, waived: list[Mapping[str, Any]]) -> None:
         return
     console.print(Text(f"WAIVED ({len(waived)})", style="bold"))
     for result in waived:
-        line = Text(f"  {result['rule_id']}  {name_of(result['resource_id'])}")
+        line = Text(shown(f"  {result['rule_id']}  {name_of(result['resource_id'])}"))
         waiver = result.get("waiver") or {}
         if waiver.get("justification"):
-            line.append(f": {waiver['justification']}", style="dim")
+            line.append(f": {shown(waiver['justification'])}", style="dim")
         if waiver.get("expires"):
-            line.append(f" (expires {waiver['expires']})", style="dim")
+            line.append(f" (expires {shown(waiver['expires'])})", style="dim")
         console.print(line)
 
 
@@ -270,7 +319,7 @@ def _render_collection_errors(console: Console, errors: list[dict[str, Any]]) ->
     heading = f"Collection errors ({len(errors)}): results that needed this data are unknown"
     console.print(Text(heading, style="bold magenta"))
     for error in errors:
-        console.print(Text("  " + "; ".join(f"{key}: {value}" for key, value in error.items())))
+        console.print(Text("  " + shown("; ".join(f"{key}: {value}" for key, value in error.items()))))
 
 
 def _totals(report: Report) -> Text:

@@ -8,16 +8,15 @@ report goes through `html.escape`, and links are written as text: the page never
 
 from __future__ import annotations
 
-import json
+import html
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from html import escape
 from typing import Any
 
 from auditor.arm import name_of
 from auditor.model import STATUS_ORDER, Rule, Status
+from auditor.reporters.text import CODE_SPAN, shown, visible_json
 from auditor.reporters.views import (
     ATTENTION_STATUSES,
-    CODE_SPAN,
     POSTURE_COLUMNS,
     STATUS_LABELS,
     RuleInfo,
@@ -79,6 +78,11 @@ pre { background: #f6f8fa; padding: .5rem; overflow-x: auto; margin: 0; }
 .status-not_applicable { background: var(--muted); }
 code { font-size: .95em; }
 """
+
+
+def escape(value: object) -> str:
+    """Any value from the report as HTML text: capped, control characters visible, then escaped."""
+    return html.escape(shown(value))
 
 
 def render_html(report: Mapping[str, Any], rules: Sequence[Rule]) -> str:
@@ -234,8 +238,7 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[
         fields.append(("Waiver", escape(f"until {waiver.get('expires')}{owner}: {waiver.get('justification')}")))
     if status != Status.PASS and status != Status.NOT_APPLICABLE:
         fields.append(("Fix", _prose(result.get("remediation", ""))))
-    evidence = json.dumps(result.get("evidence", {}), indent=2, ensure_ascii=False, sort_keys=True)
-    fields.append(("Evidence", f"<pre>{escape(evidence)}</pre>"))
+    fields.append(("Evidence", f"<pre>{html.escape(visible_json(result.get('evidence', {})))}</pre>"))
     if rule.get("help_uri"):
         fields.append(("Documentation", escape(rule["help_uri"])))
     details = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in fields)

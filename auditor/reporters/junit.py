@@ -6,18 +6,20 @@ only tests, failures, errors and skips, so every suite also carries its counts b
 properties, and a leading suite without tests named `amlaudit` carries the report-wide ones, the
 waiver and baseline sections and the collection errors: tools ignore an empty suite, while
 properties directly under `<testsuites>` break stricter readers.
+
+Every text from the report goes through `text.shown`: XML 1.0 cannot carry most control characters
+even escaped, and ElementTree would write them verbatim into a file no parser accepts.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from auditor.arm import lid, name_of
 from auditor.model import STATUS_ORDER, Rule, Status
+from auditor.reporters.text import shown, visible_json
 from auditor.reporters.views import (
     extra_sections,
     posture_cells,
@@ -29,8 +31,6 @@ from auditor.summary import summary_of
 
 SUMMARY_SUITE = "amlaudit"
 
-# XML 1.0 cannot carry these at all, escaped or not; ElementTree would write them verbatim.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def render_junit(report: Mapping[str, Any], rules: Sequence[Rule]) -> str:
@@ -52,7 +52,10 @@ def junit_pieces(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[s
     for workspace_id, results in _by_workspace(report).items():
         suite = ET.Element(
             "testsuite",
-            {"name": workspace_label(names, results[0]["workspace_id"]), "timestamp": report["generated_at"]},
+            {
+                "name": shown(workspace_label(names, results[0]["workspace_id"])),
+                "timestamp": shown(report["generated_at"]),
+            },
         )
         _set_counts(suite, results)
         properties = ET.SubElement(suite, "properties")
@@ -94,7 +97,7 @@ def _summary_suite(report: Mapping[str, Any], names: Mapping[str, str]) -> ET.El
         "testsuite",
         {"name": SUMMARY_SUITE, "tests": "0", "failures": "0", "errors": "0", "skipped": "0", "time": "0"},
     )
-    suite.set("timestamp", report["generated_at"])
+    suite.set("timestamp", shown(report["generated_at"]))
     properties = ET.SubElement(suite, "properties")
     _property(properties, "tool.version", report["tool"]["version"])
     _property(properties, "inputs", ", ".join(report["inputs"]))
@@ -102,9 +105,9 @@ def _summary_suite(report: Mapping[str, Any], names: Mapping[str, str]) -> ET.El
     lines = []
     for key, title, items in extra_sections(report, names):
         _property(properties, key, str(len(items)))
-        lines += [f"{title}: {item}" for item in items]
+        lines += [f"{title}: {shown(item)}" for item in items]
     if lines:
-        ET.SubElement(suite, "system-out").text = _clean("\n".join(lines))
+        ET.SubElement(suite, "system-out").text = "\n".join(lines)
     return suite
 
 
@@ -115,22 +118,22 @@ def _status_properties(properties: ET.Element, summary: Mapping[str, Any]) -> No
 
 
 def _property(properties: ET.Element, name: str, value: str) -> None:
-    ET.SubElement(properties, "property", {"name": name, "value": _clean(value)})
+    ET.SubElement(properties, "property", {"name": name, "value": shown(value)})
 
 
 def _testcase(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[str, str]) -> ET.Element:
     case = ET.Element(
         "testcase",
         {
-            "classname": rule.get("family") or result["rule_id"],
-            "name": f"{result['rule_id']} {name_of(result['resource_id'])}",
+            "classname": shown(rule.get("family") or result["rule_id"]),
+            "name": shown(f"{result['rule_id']} {name_of(result['resource_id'])}"),
             "time": "0",
         },
     )
     status = result["status"]
-    message = _clean(result.get("message", ""))
+    message = shown(result.get("message", ""))
     if status == Status.FAIL:
-        failure = ET.SubElement(case, "failure", {"message": message, "type": result["severity"]})
+        failure = ET.SubElement(case, "failure", {"message": message, "type": shown(result["severity"])})
         failure.text = _details(result, names)
     elif status == Status.UNKNOWN:
         error = ET.SubElement(case, "error", {"message": message, "type": "unknown"})
@@ -139,7 +142,7 @@ def _testcase(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping
         waiver = result.get("waiver") or {}
         owner = f" (owner {waiver['owner']})" if waiver.get("owner") else ""
         reason = f"Waived until {waiver.get('expires')}{owner}: {waiver.get('justification')}"
-        ET.SubElement(case, "skipped", {"message": _clean(reason)})
+        ET.SubElement(case, "skipped", {"message": shown(reason)})
     elif status == Status.NOT_APPLICABLE:
         ET.SubElement(case, "skipped", {"message": message})
     return case
@@ -147,25 +150,15 @@ def _testcase(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping
 
 def _details(result: Mapping[str, Any], names: Mapping[str, str]) -> str:
     lines = [
-        result.get("message", ""),
+        shown(result.get("message", "")),
         "",
-        f"Rule: {result['rule_id']} {result.get('title', '')}",
-        f"Severity: {result['severity']}",
-        f"Workspace: {workspace_label(names, result['workspace_id'])}",
-        f"Resource: {result['resource_id']}",
+        f"Rule: {shown(result['rule_id'])} {shown(result.get('title', ''))}",
+        f"Severity: {shown(result['severity'])}",
+        f"Workspace: {shown(workspace_label(names, result['workspace_id']))}",
+        f"Resource: {shown(result['resource_id'])}",
     ]
     if result.get("baseline"):
-        lines.append(f"Baseline: {result['baseline']}")
-    lines += [
-        "",
-        "Evidence:",
-        json.dumps(result.get("evidence", {}), indent=2, ensure_ascii=False, sort_keys=True),
-        "",
-        "Remediation:",
-        result.get("remediation", ""),
-    ]
-    return _clean("\n".join(lines))
-
-
-def _clean(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+        lines.append(f"Baseline: {shown(result['baseline'])}")
+    evidence = visible_json(result.get("evidence", {}))
+    lines += ["", "Evidence:", evidence, "", "Remediation:", shown(result.get("remediation", ""))]
+    return "\n".join(lines)

@@ -12,9 +12,9 @@ from typing import Any
 
 from auditor.arm import name_of
 from auditor.model import Rule, Status
+from auditor.reporters.text import markdown_code, markdown_text
 from auditor.reporters.views import (
     ATTENTION_STATUSES,
-    CODE_SPAN,
     POSTURE_COLUMNS,
     STATUS_LABELS,
     by_severity,
@@ -134,7 +134,7 @@ def _lists(report: Mapping[str, Any], names: Mapping[str, str]) -> Iterator[str]
     """The sections beside the results, as bullet lists: waivers, baseline, collection problems."""
     for _, title, items in extra_sections(report, names):
         if items:
-            bullets = (f"- {_text(item)}" for item in items)
+            bullets = (f"- {markdown_text(item, code_spans=True, table=False)}" for item in items)
             yield from ("", f"## {title} ({len(items)})", "")
             yield from _folded(f"{len(items)} entries", len(items), bullets)
 
@@ -168,21 +168,10 @@ def _line(cells: Row) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _text(value: str) -> str:
-    """Text for a table cell: no column breaks, no line breaks, and HTML only as text.
-
-    Messages and fixes mark commands as code spans (`az … <ws id>`): GitHub shows a code span
-    literally, entities included, so only the text around code spans is HTML-escaped.
-    """
-    pieces = []
-    position = 0
-    for span in CODE_SPAN.finditer(value):
-        pieces += [html.escape(value[position : span.start()], quote=False), span.group(0)]
-        position = span.end()
-    pieces.append(html.escape(value[position:], quote=False))
-    return "<br>".join(line.strip() for line in "".join(pieces).splitlines()).replace("|", "\\|")
+def _text(value: object) -> str:
+    """Text for a table cell: one line, Markdown and HTML shown as text, the texts' `code spans` kept."""
+    return markdown_text(value, code_spans=True)
 
 
-def _code(value: str) -> str:
-    # ARM names hold no backticks; a pipe must still be escaped inside a table's code span.
-    return f"`{value.replace('`', '')}`".replace("|", "\\|")
+def _code(value: object) -> str:
+    return markdown_code(value)

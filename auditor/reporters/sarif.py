@@ -23,6 +23,7 @@ from urllib.parse import quote
 from auditor.arm import name_of, segments
 from auditor.model import Rule, Severity, Status
 from auditor.reporters.jsonwriter import Streamed, json_chunks
+from auditor.reporters.text import markdown_text, sarif_message, shown, shown_data, uri_segment
 from auditor.reporters.views import (
     ATTENTION_STATUSES,
     RuleInfo,
@@ -77,25 +78,25 @@ def sarif_pieces(report: Mapping[str, Any], rules: Sequence[Rule], *, include_pa
     catalogue = rule_catalogue(report, rules)
     index = {rule_id: position for position, rule_id in enumerate(catalogue)}
     names = workspace_names(report)
-    shown = [result for result in report["results"] if include_passing or result["status"] in ATTENTION_STATUSES]
+    listed = [result for result in report["results"] if include_passing or result["status"] in ATTENTION_STATUSES]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
-                "name": report["tool"]["name"],
-                "version": report["tool"]["version"],
-                "semanticVersion": report["tool"]["version"],
+                "name": shown(report["tool"]["name"]),
+                "version": shown(report["tool"]["version"]),
+                "semanticVersion": shown(report["tool"]["version"]),
                 "informationUri": INFORMATION_URI,
                 "rules": [_descriptor(info) for info in catalogue.values()],
             }
         },
         "automationDetails": {"id": automation_id(report)},
-        "invocations": [_invocation(report, len(shown))],
-        "results": Streamed(_result(result, index[result["rule_id"]], names) for result in shown),
+        "invocations": [_invocation(report, len(listed))],
+        "results": Streamed(_result(result, index[result["rule_id"]], names) for result in listed),
         "properties": {
             "summary": report["summary"],
-            "inputs": report["inputs"],
-            "workspaces": Streamed(report["workspaces"]),
-            **{key: report[key] for key in ("waivers", "fixed") if key in report},
+            "inputs": shown_data(report["inputs"]),
+            "workspaces": Streamed(shown_data(workspace) for workspace in report["workspaces"]),
+            **{key: shown_data(report[key]) for key in ("waivers", "fixed") if key in report},
         },
     }
     log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": Streamed([run])}
@@ -120,7 +121,7 @@ def artifact_uri(resource_id: str) -> str:
         else:
             path.extend(parts[position : position + 2])
         position += 2
-    return "/".join(["azure", *(quote(part.lower(), safe="") for part in path)])
+    return "/".join(["azure", *(uri_segment(quote(part.lower(), safe="")) for part in path)])
 
 
 def automation_id(report: Mapping[str, Any]) -> str:
@@ -130,7 +131,7 @@ def automation_id(report: Mapping[str, Any]) -> str:
     same subscription does not start a new category and orphan the old alerts.
     """
     scope = sorted(report["inputs"]) or sorted(ws.get("name") or name_of(ws["id"]) for ws in report["workspaces"])
-    return f"amlaudit/{'+'.join(scope)}/"
+    return f"amlaudit/{shown('+'.join(scope))}/"
 
 
 def pascal_case(title: str) -> str:
@@ -149,10 +150,10 @@ def _descriptor(info: RuleInfo) -> dict[str, Any]:
     if info["deprecated"]:
         properties["deprecated"] = True
     descriptor: dict[str, Any] = {
-        "id": info["id"],
+        "id": shown(info["id"]),
         "name": pascal_case(info["title"]),
-        "shortDescription": {"text": info["title"]},
-        "fullDescription": {"text": info["rationale"] or info["title"]},
+        "shortDescription": {"text": shown(info["title"])},
+        "fullDescription": {"text": shown(info["rationale"] or info["title"])},
         "help": {"text": _help_text(info), "markdown": _help_markdown(info)},
         "defaultConfiguration": {"level": LEVELS[severity]},
         "properties": properties,
@@ -166,27 +167,32 @@ def _clauses(info: RuleInfo, bold: bool) -> list[str]:
     """The catalogue's applies-when and fails-when clauses, where the rule states them."""
     mark = "**" if bold else ""
     return [
-        f"{mark}{label}:{mark} {info[key]}"
+        f"{mark}{label}:{mark} {_help(info[key], bold)}"
         for label, key in (("Applies when", "applies_when"), ("Fails when", "fails_when"))
         if info.get(key)
     ]
 
 
+def _help(value: str, markdown: bool) -> str:
+    # A rule rendered from a merged report's results has texts from that file: shown as text.
+    return markdown_text(value, code_spans=True, table=False) if markdown else shown(value)
+
+
 def _help_text(info: RuleInfo) -> str:
-    lines = [f"Fix: {info['remediation']}", *_clauses(info, bold=False)]
+    lines = [f"Fix: {_help(info['remediation'], False)}", *_clauses(info, bold=False)]
     if info["source"]:
-        lines.append(f"Source: {info['source']}")
+        lines.append(f"Source: {_help(info['source'], False)}")
     if info["help_uri"]:
-        lines.append(f"See: {info['help_uri']}")
+        lines.append(f"See: {_help(info['help_uri'], False)}")
     return "\n\n".join(lines)
 
 
 def _help_markdown(info: RuleInfo) -> str:
-    lines = [f"**Fix:** {info['remediation']}", *_clauses(info, bold=True)]
+    lines = [f"**Fix:** {_help(info['remediation'], True)}", *_clauses(info, bold=True)]
     if info["rationale"]:
-        lines.append(f"**Why:** {info['rationale']}")
+        lines.append(f"**Why:** {_help(info['rationale'], True)}")
     if info["source"]:
-        lines.append(f"**Source:** {info['source']}")
+        lines.append(f"**Source:** {_help(info['source'], True)}")
     if info["help_uri"]:
         lines.append(f"[Microsoft Learn]({info['help_uri']})")
     return "\n\n".join(lines)
@@ -197,20 +203,22 @@ def _result(result: Mapping[str, Any], rule_index: int, names: Mapping[str, str]
     resource_id = result["resource_id"]
     # SARIF allows a level other than `none` only on kind `fail`.
     level = LEVELS[result["severity"]] if KINDS[status] == "fail" else "none"
-    properties: dict[str, Any] = {
-        "status": status,
-        "severity": result["severity"],
-        "workspace_id": result["workspace_id"],
-        "workspace": workspace_label(names, result["workspace_id"]),
-        "resource_id": resource_id,
-        "evidence": result.get("evidence", {}),
-    }
+    properties: dict[str, Any] = shown_data(
+        {
+            "status": status,
+            "severity": result["severity"],
+            "workspace_id": result["workspace_id"],
+            "workspace": workspace_label(names, result["workspace_id"]),
+            "resource_id": resource_id,
+            "evidence": result.get("evidence", {}),
+        }
+    )
     out: dict[str, Any] = {
-        "ruleId": result["rule_id"],
+        "ruleId": shown(result["rule_id"]),
         "ruleIndex": rule_index,
         "kind": KINDS[status],
         "level": level,
-        "message": {"text": result.get("message") or result.get("title") or result["rule_id"]},
+        "message": {"text": sarif_message(result.get("message") or result.get("title") or result["rule_id"])},
         "locations": [
             {
                 "physicalLocation": {
@@ -218,7 +226,7 @@ def _result(result: Mapping[str, Any], rule_index: int, names: Mapping[str, str]
                     "region": {"startLine": 1},
                 },
                 "logicalLocations": [
-                    {"fullyQualifiedName": resource_id, "name": name_of(resource_id), "kind": "resource"}
+                    {"fullyQualifiedName": shown(resource_id), "name": shown(name_of(resource_id)), "kind": "resource"}
                 ],
             }
         ],
@@ -226,15 +234,15 @@ def _result(result: Mapping[str, Any], rule_index: int, names: Mapping[str, str]
         "properties": properties,
     }
     if result.get("baseline"):
-        out["baselineState"] = properties["baseline"] = result["baseline"]
+        out["baselineState"] = properties["baseline"] = shown(result["baseline"])
     if status == Status.WAIVED:
         waiver = result.get("waiver") or {}
         out["suppressions"] = [
             {
                 "kind": "external",
                 "status": "accepted",
-                "justification": str(waiver.get("justification", "")),
-                "properties": {key: waiver[key] for key in ("expires", "owner") if waiver.get(key)},
+                "justification": shown(waiver.get("justification", "")),
+                "properties": shown_data({key: waiver[key] for key in ("expires", "owner") if waiver.get(key)}),
             }
         ]
     return out
@@ -242,11 +250,12 @@ def _result(result: Mapping[str, Any], rule_index: int, names: Mapping[str, str]
 
 def _invocation(report: Mapping[str, Any], result_count: int) -> dict[str, Any]:
     notifications = [
-        {"level": "error", "message": {"text": f"Collection error: {describe_problem(error)}"}}
+        {"level": "error", "message": {"text": f"Collection error: {sarif_message(describe_problem(error))}"}}
         for error in report["collection_errors"]
     ]
     notifications += [
-        {"level": "warning", "message": {"text": describe_problem(warning)}} for warning in report.get("warnings", [])
+        {"level": "warning", "message": {"text": sarif_message(describe_problem(warning))}}
+        for warning in report.get("warnings", [])
     ]
     if result_count > GITHUB_MAX_RESULTS:
         notifications.append(
@@ -258,7 +267,7 @@ def _invocation(report: Mapping[str, Any], result_count: int) -> dict[str, Any]:
                 },
             }
         )
-    invocation: dict[str, Any] = {"executionSuccessful": True, "endTimeUtc": report["generated_at"]}
+    invocation: dict[str, Any] = {"executionSuccessful": True, "endTimeUtc": shown(report["generated_at"])}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
     return invocation

@@ -7,7 +7,6 @@ tables, and one-line descriptions of the sections beside the results (waivers, b
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -47,9 +46,6 @@ _WAIVER_TITLES = {
 }
 
 RuleInfo = dict[str, Any]
-
-# Messages and remediations quote property paths and `az` commands as Markdown code spans.
-CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
 def rule_catalogue(report: Mapping[str, Any], rules: Sequence[Rule]) -> dict[str, RuleInfo]:

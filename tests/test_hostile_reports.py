@@ -26,12 +26,17 @@ CASE = ROOT / "fixtures" / "cases" / "no-vnet.json"
 SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 
 # In ids (no `/`, or the id would name another resource) and, with a Markdown link, in names.
-ID_PAYLOAD = "mlw\x1b[2J\x1b]8;;https:\u2215\u2215evil.example\x07Click\x1b]8;;\x07\x08\rALL PASS **B** a|b <b>x</b> `t`"
+ID_PAYLOAD = (
+    "mlw\x1b[2J\x1b]8;;https:\u2215\u2215evil.example\x07Click\x1b]8;;\x07\x08\rALL PASS **B** a|b <b>x</b> `t`"
+)
 NAME_PAYLOAD = "mlw\x1b[31m[Click](https://evil.example) **B** <img src=x> a|b\rALL PASS\x07"
+ALL_FORMATS = "console,json,sarif,junit,markdown,html"
 RAW_PAYLOADS = ("\x1b[2J", "\x1b]8;;", "\x1b[31m", "\x07", "\x08", "\r")
 
 
-def hostile_inventory(tmp_path: Path, workspace_name: str = ID_PAYLOAD, display_name: str | None = NAME_PAYLOAD) -> Path:
+def hostile_inventory(
+    tmp_path: Path, workspace_name: str = ID_PAYLOAD, display_name: str | None = NAME_PAYLOAD
+) -> Path:
     """The no-vnet case (everything fails) with the workspace renamed and a compute named `..`."""
     text = CASE.read_text(encoding="utf-8")
     text = text.replace("mlw-prod", json.dumps(workspace_name)[1:-1]).replace("/computes/ci-dev", "/computes/..")
@@ -56,7 +61,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     tmp_path = tmp_path_factory.mktemp("hostile")
     inventory = hostile_inventory(tmp_path)
     out = tmp_path / "out"
-    done = run("scan", "--inventory", inventory, "--format", "console,json,sarif,junit,markdown,html", "--output-dir", out)
+    done = run("scan", "--inventory", inventory, "--format", ALL_FORMATS, "--output-dir", out)
     assert done.returncode == 1, done.stderr  # everything fails in this case
     assert b"Traceback" not in done.stderr
     return {path.name: path.read_bytes() for path in out.iterdir()}
@@ -171,7 +176,7 @@ def test_sarif_is_valid_and_its_uris_have_no_dot_segments(reports: dict[str, byt
 def test_a_megabyte_name_costs_kilobytes_in_each_report(tmp_path: Path) -> None:
     inventory = hostile_inventory(tmp_path, workspace_name="A" * 1_000_000, display_name=None)
     out = tmp_path / "out"
-    done = run("scan", "--inventory", inventory, "--format", "console,json,sarif,junit,markdown,html", "--output-dir", out)
+    done = run("scan", "--inventory", inventory, "--format", ALL_FORMATS, "--output-dir", out)
     assert done.returncode == 1, done.stderr[-500:]
     sizes = {path.name: path.stat().st_size for path in out.iterdir()}
     # The JSON report keeps every value whole (documented); the others cap each string at 4,096.

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from auditor.reporters.plainconsole import PlainConsole
+from auditor.reporters.plainconsole import WHOLE_LINE, PlainConsole
 
 # Words of printable ASCII, some longer than any line, a few with characters rich must handle
 # itself (wide, combining, tabs, control), joined by runs of spaces and line breaks.
@@ -36,14 +36,14 @@ def both(renderable: Any, width: int) -> tuple[str, str]:
     return outputs[0], outputs[1]
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(TEXT, st.integers(10, 130))
 def test_text_wraps_as_rich_wraps_it(text: str, width: int) -> None:
     expected, fast = both(Text(text), width)
     assert fast == expected
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(LINE, LINE, LINE), min_size=1, max_size=9), LINE, st.integers(40, 130))
 def test_posture_table_lays_out_as_rich_does(rows: list[tuple[str, str, str]], title: str, width: int) -> None:
     table = Table(title=Text(title), title_justify="left")
@@ -56,7 +56,7 @@ def test_posture_table_lays_out_as_rich_does(rows: list[tuple[str, str, str]], t
     assert fast == expected
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["FAIL", "UNKNOWN", "", "TOOLONGLABEL"]), TEXT), min_size=1, max_size=5))
 def test_findings_grid_lays_out_as_rich_does(rows: list[tuple[str, str]]) -> None:
     grid = Table.grid(padding=(0, 1), pad_edge=True)
@@ -66,6 +66,18 @@ def test_findings_grid_lays_out_as_rich_does(rows: list[tuple[str, str]]) -> Non
         grid.add_row(Text(label), Text(text + "\n"))
     expected, fast = both(grid, 120)
     assert fast == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(LINE, st.integers(10, 130))
+def test_a_whole_line_prints_as_rich_prints_it(line: str, width: int) -> None:
+    outputs = []
+    for kind in (Console, PlainConsole):
+        buffer = io.StringIO()
+        console = kind(file=buffer, width=width, force_terminal=False, color_system=None, highlight=False, emoji=False)
+        console.print(Text(line, style="dim"), **WHOLE_LINE)
+        outputs.append(buffer.getvalue())
+    assert outputs[1] == outputs[0]
 
 
 def test_blank_line_and_other_renderables() -> None:

@@ -23,7 +23,9 @@ from auditor.reporters.text import (
 
 # Characters that act on a terminal or a renderer rather than showing: C0, DEL, C1, bidi and
 # zero-width format characters, separators, surrogates and the non-characters XML forbids.
-_ACTIVE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ud800-\udfff\ufffe\uffff]")
+_ACTIVE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ud800-\udfff\ufffe\uffff]"
+)
 # XML 1.0 §2.2 Char.
 _XML_CHAR = re.compile("^[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*$")
 

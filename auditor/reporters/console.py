@@ -19,7 +19,7 @@ from auditor.arm import name_of
 from auditor.model import STATUS_ORDER, Severity, Status
 from auditor.reporters.explain import evidence_entries, how_to_decide, missing_data
 from auditor.reporters.jsonreport import Report
-from auditor.reporters.plainconsole import PlainConsole
+from auditor.reporters.plainconsole import WHOLE_LINE, PlainConsole
 from auditor.reporters.text import shown
 from auditor.reporters.views import extra_sections, results_by_workspace, workspace_names
 from auditor.summary import SEVERITIES_DESCENDING, summary_of
@@ -170,7 +170,7 @@ def _render_workspace(console: Console, workspace: Mapping[str, Any], results: S
         title.append(f", project of hub {shown(name_of(workspace['hub_id']))}")
     console.print(title)
     # The id whole on its own line, however narrow the terminal: it is what people copy.
-    console.print(Text(shown(workspace["id"]), style="dim"), crop=False, overflow="ignore", no_wrap=True)
+    console.print(Text(shown(workspace["id"]), style="dim"), **WHOLE_LINE)
     console.print(_posture_table(workspace))
     console.print()
     _render_findings(console, [r for r in results if r["status"] in ACTIONABLE])
@@ -183,7 +183,7 @@ def _posture_table(workspace: Mapping[str, Any]) -> Table:
     title = Text("Scenario: ", style="bold")
     title.append(shown(SCENARIO_LABELS.get(str(scenario), str(scenario))), style=_tone(str(scenario)))
     table = Table(title=title, title_justify="left")
-    table.add_column("Network isolation", no_wrap=True, min_width=len("Application Insights"))
+    table.add_column("Network isolation", no_wrap=True)
     # The workspace's values are never cut; the reference column wraps first on a narrow terminal.
     table.add_column("This workspace", no_wrap=True, overflow="fold")
     table.add_column("Secured scenario", style="dim", overflow="fold")
@@ -264,7 +264,7 @@ def _print_paragraphs(console: Console, label: Text, paragraphs: list[tuple[str,
         for position, line in enumerate(_wrapped(text, width)):
             lead = label if number == 0 and position == 0 else Text(indent)
             lead += Text(name, style="dim") if position == 0 else Text(" " * len(name))
-            console.print(lead + line, crop=False, overflow="ignore", no_wrap=True)
+            console.print(lead + line, **WHOLE_LINE)
 
 
 def _wrapped(text: Text, width: int) -> list[Text]:

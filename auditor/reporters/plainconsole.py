@@ -21,6 +21,8 @@ from rich.text import Text
 
 # rich's word: leading space, the word, trailing space (rich/_wrap.py).
 _WORD = re.compile(r"\s*\S+\s*")
+# How the report prints a line it has laid out itself (a finding's lines): whole, never cut.
+WHOLE_LINE: dict[str, Any] = {"crop": False, "overflow": "ignore", "no_wrap": True}
 
 
 class PlainConsole(Console):
@@ -31,6 +33,11 @@ class PlainConsole(Console):
             text = plain_text(objects[0], self.width) if objects else "\n"
             if text is not None:
                 self.file.write(text)
+                return
+        if options == WHOLE_LINE and len(objects) == 1 and isinstance(objects[0], Text):
+            line = objects[0]
+            if line.end == "\n" and line.justify is None and _simple(line.plain) and "\n" not in line.plain:
+                self.file.write(line.plain + "\n")
                 return
         super().print(*objects, **options)
 

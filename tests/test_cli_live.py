@@ -115,3 +115,15 @@ def test_scope_mistakes_are_usage_errors(args: list[str]) -> None:
     result = CliRunner().invoke(cli, args, env=TOKEN_ENV)
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_live_scope_with_a_plan_judges_the_planned_state(served: FakeArm) -> None:
+    plan = ROOT / "fixtures" / "plans" / "whatif-delete-blob-pe.json"
+    args = ["scan", "--subscription", SUB, "--plan", str(plan), "--format", "json", *live_args(served)]
+    result = CliRunner().invoke(cli, args, env=TOKEN_ENV)
+    assert result.exit_code == 1, result.output  # the change breaks AML-ST-002 (high)
+    report = json.loads(result.stdout)
+    offline = CliRunner().invoke(cli, ["scan", "--inventory", str(SAMPLE), "--plan", str(plan), "--format", "json"])
+    assert triples(report) == triples(json.loads(offline.stdout))
+    assert report["inputs"] == [f"azure:subscription={SUB}", f"planned: {plan} (ARM what-if)"]
+    assert {r.method for r in served.requests} == {"GET"}

@@ -393,3 +393,20 @@ def test_every_mapping_builds_each_arm_path(mapping: Any) -> None:
                 check(field.item, entries[index])
 
     check(mapping.fields, built.get("patch", built))
+
+
+def test_in_place_update_merges_into_the_current_body(tenant: Inventory) -> None:
+    planned = apply_plans(tenant, [load_plan(str(PLANS / "tf-open-storage-firewall.json"))])
+    before = next(r for r in tenant.resources if r["id"].endswith("/stmlprodwe01"))
+    after = next(r for r in planned.resources if r["id"].endswith("/stmlprodwe01"))
+    assert after["properties"]["networkAcls"]["defaultAction"] == "Allow"
+    # What the azurerm mapping does not read stays as the current state has it.
+    for kept in ("privateEndpointConnections", "supportsHttpsTrafficOnly"):
+        assert after["properties"][kept] == before["properties"][kept]
+    assert status(scan(planned), "AML-ST-001", "/stmlprodwe01") == "fail"
+
+
+def test_a_replaced_resource_takes_the_planned_body_alone(tenant: Inventory) -> None:
+    planned = apply_plans(tenant, [load_plan(str(PLANS / "tf-move-compute.json"))])
+    ci_dev = next(r for r in planned.resources if r["id"].endswith("/computes/ci-dev"))
+    assert "applicationSharingPolicy" not in ci_dev["properties"]["properties"]  # recreated from the plan

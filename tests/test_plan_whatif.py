@@ -224,3 +224,12 @@ def test_whatif_fixtures_are_current() -> None:
         [sys.executable, str(PLANS / "build_whatif.py"), "--check"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_potential_changes_are_missing_data(tenant: Inventory) -> None:
+    pe = next(r for r in tenant.resources if r["id"].endswith(BLOB_PE))
+    document = whatif([], potentialChanges=[{"resourceId": pe["id"], "changeType": "Modify", "after": pe}])
+    planned = apply_plans(tenant, [read_whatif(document, "p")])
+    assert planned.errors[-1]["code"] == "WhatIfPotentialChange"
+    assert set(of_rule(statuses(planned), "AML-WS-005").values()) == {"unknown"}
+    assert any("1 potential changes" in w for w in planned.warnings)

@@ -40,13 +40,15 @@ class Builder:
         self.subscription = subscription
         self.plan = plan
 
-    def put(self, mapping: Mapping, values: Values) -> None:
+    def put(self, mapping: Mapping, values: Values, in_place: bool = False) -> None:
+        """`in_place`: an update or no-op, whose body merges into the current resource."""
         rid = self.arm_id(mapping, values)
         if rid is UNKNOWN:
             self.unknown(mapping.arm_type, values.address, "its id is known only after apply")
             return
         if mapping.patch is None:
-            self.plan.changes.append(Change(rid, mapping.arm_type, "put", body=self.body(mapping, values, rid)))
+            body = self.body(mapping, values, rid)
+            self.plan.changes.append(Change(rid, mapping.arm_type, "put", body=body, partial=in_place))
             return
         path, mode = mapping.patch
         value = self.settle(_fields(mapping.fields, values, ()), mapping.arm_type, values.address, rid)

@@ -21,7 +21,9 @@ resource change of an `azurerm` type below becomes the ARM resource (or the part
 merges its body into the resource it names. Data sources of `prior_state` are existing resources.
 
 - Actions: `create`, `update`, `no-op` and replacements give the planned body; `delete` removes the
-  resource (an association's delete unsets what it set); `read` and `forget` change nothing.
+  resource (an association's delete unsets what it set); `read` and `forget` change nothing. An
+  in-place `update` or `no-op` merges the mapped attributes into the current resource (objects key
+  by key, lists replaced), so that what the table does not read stays as it is.
 - A value unknown at plan time is resolved through the `references` of its configuration
   expression: `azurerm_subnet.training.id` becomes the id built from that subnet's own name,
   resource group and VNet (row "id" of its table), `var.x` in a child module the expression the

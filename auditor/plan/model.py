@@ -21,6 +21,10 @@ class Change:
     action: Action
     body: dict[str, Any] | None = None
     reason: str | None = None
+    # The mapped attributes of a resource Terraform updates in place: merged into the current body,
+    # objects key by key, so that what the mapping does not read stays as it is. Full bodies (what-if,
+    # azapi, a created or replaced azurerm resource) replace it.
+    partial: bool = False
 
 
 @dataclass

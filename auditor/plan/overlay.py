@@ -72,16 +72,20 @@ class _State:
                 if change.resource_type.lower() == SECURITY_RULE:
                     patches.append(_rule_patch(change.body, plan.path))
                     continue
-                self._put(key, change.body, put_ids)
+                self._put(key, change.body, put_ids, change.partial)
             elif change.action in ("delete", "unknown"):
                 self._remove(key, change.resource_id)
         for patch in patches:
             self._patch(patch)
         self.errors.extend(plan.errors)
 
-    def _put(self, key: str, body: Resource, put_ids: set[str]) -> None:
+    def _put(self, key: str, body: Resource, put_ids: set[str], partial: bool = False) -> None:
         body = copy.deepcopy(body)
         previous = self.resources.get(key)
+        if partial and previous is not None:
+            merged = copy.deepcopy(previous)
+            _merge(merged, body)
+            body = merged
         for segment, path in INLINE_CHILDREN.get(str(body.get("type", "")).lower(), ()):
             if dig(body, *path) is not None:
                 # The new body lists every child of this kind: standalone ones it drops are gone.

@@ -101,7 +101,7 @@ class _Reader:
             values = Values(address, body.get("before"), None, None, str(change.get("module_address") or ""))
             self.builder.delete(mapping, values)
         else:
-            self.builder.put(mapping, self._values(change))
+            self.builder.put(mapping, self._values(change), in_place=actions in ({"update"}, {"no-op"}))
 
     def _values(self, change: dict[str, Any]) -> Values:
         body = change["change"]

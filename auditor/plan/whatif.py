@@ -43,6 +43,7 @@ def read_whatif(document: dict[str, Any], path: str) -> Plan:
         raise InputError('"changes" must be an array', path)
     for index, change in enumerate(changes):
         _read_change(change, f"change #{index}", path, plan)
+    _read_potential(document.get("potentialChanges") or dig(document, "properties", "potentialChanges"), path, plan)
     if not plan.changes and not plan.errors and not plan.ignored:
         raise InputError("what-if result without changes", path)
     return plan
@@ -89,6 +90,24 @@ def _read_change(change: Any, where: str, path: str, plan: Plan) -> None:
                 f"what-if cannot predict {resource_id}: {reason}",
             )
         )
+
+
+def _read_potential(potential: Any, path: str, plan: Plan) -> None:
+    """Changes what-if says may happen (newer api-versions): neither applied nor ignored, unknown."""
+    unsure = [c for c in potential if isinstance(c, dict)] if isinstance(potential, list) else []
+    for change in unsure:
+        resource_id = change.get("resourceId")
+        if not isinstance(resource_id, str) or not resource_id:
+            continue
+        resource_type = str(dig(change, "after", "type") or provider_type_of(resource_id) or "")
+        if not is_read(resource_type):
+            continue
+        message = f"what-if cannot tell whether {resource_id} changes ({change.get('changeType')}: a potential change)"
+        plan.errors.append(
+            missing_data(_subscription_scope(resource_id), [resource_type], "WhatIfPotentialChange", message)
+        )
+    if unsure:
+        plan.warnings.append(f"{path}: {len(unsure)} potential changes: the rules reading their types are unknown")
 
 
 def _subscription_scope(resource_id: str) -> str | None:

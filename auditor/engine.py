@@ -31,6 +31,8 @@ class ScanResult:
     collection_errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     cloud: str = "AzureCloud"
+    # Kept only when asked (`keep_topology`): reports that draw network diagrams need it.
+    topology: Topology | None = field(default=None, repr=False)
 
 
 def builtin_rules_dir() -> Path:
@@ -242,6 +244,7 @@ def scan_inventory(
     rules: Sequence[Rule] | None = None,
     workspace_filters: Sequence[str] = (),
     cloud: str | None = None,
+    keep_topology: bool = False,
 ) -> ScanResult:
     """Judge every rule for every selected workspace of an inventory."""
     rule_list = list(rules) if rules is not None else load_rules()
@@ -257,4 +260,5 @@ def scan_inventory(
         collection_errors=list(inventory.errors),
         warnings=[*inventory.warnings, *rule_warnings],
         cloud=chosen_cloud,
+        topology=topo if keep_topology else None,
     )

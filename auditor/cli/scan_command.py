@@ -16,13 +16,14 @@ from auditor.cli.emit import emit, exit_code
 from auditor.cli.errors import UserError
 from auditor.cli.options import FAIL_ON_CHOICES, check_destinations, live_options, parse_formats
 from auditor.collect import ConnectionSettings, Scope
+from auditor.diagram import diagram_source
 from auditor.engine import load_rules, scan_inventory
 from auditor.errors import InputError
 from auditor.inventory import Inventory, gc_paused, inventory_from_snapshot, load_inventory
 from auditor.model import Rule, Severity
 from auditor.plan import apply_plans, load_plan
 from auditor.plan.labels import plan_label, planned_state_note
-from auditor.reporters import FORMATS, RenderOptions, ReportFormat
+from auditor.reporters import DIAGRAM_FORMATS, FORMATS, RenderOptions, ReportFormat
 from auditor.reporters.jsonreport import Report, build_report, generated_at_now
 from auditor.reportfile import load_report
 from auditor.waivers import DEFAULT_WAIVERS_FILE, SECTIONS, apply_waivers, load_waivers, utc_today
@@ -220,7 +221,11 @@ def _scan(request: ScanRequest) -> None:
             inventory.warnings.insert(0, planned_state_note(plans, bool(request.live or request.inventories)))
         assert inventory is not None
         scan_result = scan_inventory(
-            inventory, loaded_rules, workspace_filters=request.workspace_filters, cloud=request.cloud
+            inventory,
+            loaded_rules,
+            workspace_filters=request.workspace_filters,
+            cloud=request.cloud,
+            keep_topology=any(fmt.name in DIAGRAM_FORMATS for fmt in request.formats),
         )
         report = build_report(scan_result, inputs, generated_at)
         as_of = request.as_of.date() if request.as_of else utc_today()
@@ -236,7 +241,10 @@ def _scan(request: ScanRequest) -> None:
         request.formats,
         request.output,
         request.output_dir,
-        RenderOptions(request.sarif_include_passing),
+        RenderOptions(
+            request.sarif_include_passing,
+            diagrams=diagram_source(scan_result.topology) if scan_result.topology else None,
+        ),
     )
     for warning in scan_result.warnings:
         click.echo(f"amlaudit: warning: {warning}", err=True)

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from auditor.arm import Resource
@@ -15,9 +15,20 @@ from auditor.diagram.marks import marked
 from auditor.diagram.model import Diagram, Edge, Mark, Node
 from auditor.topology import Topology
 
-__all__ = ["Diagram", "Edge", "Mark", "Node", "build_diagram", "build_structure", "marked"]
+__all__ = ["Diagram", "Edge", "Mark", "Node", "build_diagram", "build_structure", "diagram_source", "marked"]
 
 
 def build_diagram(topo: Topology, ws: Resource, results: Iterable[Mapping[str, Any]]) -> Diagram:
     """The diagram of one workspace, marked with its results (result dicts as in reports)."""
     return marked(build_structure(topo, ws), results)
+
+
+def diagram_source(topo: Topology) -> Callable[[str], Diagram | None]:
+    """Unmarked diagrams by workspace id, each built when first asked for (reports over large
+    tenants draw only some of them)."""
+
+    def source(workspace_id: str) -> Diagram | None:
+        ws = topo.get(workspace_id)
+        return build_structure(topo, ws) if ws is not None else None
+
+    return source

@@ -148,9 +148,7 @@ def _paas_details(resource: Resource) -> list[str]:
 
 def _private_endpoints(b: _Builder, target: Node) -> list[str]:
     """Endpoint nodes of a target, placed in their subnets; the subnets they sit in."""
-    subnets = []
-    if target.absent:
-        return subnets
+    subnets: list[str] = []
     for conn in b.topo.connections_to(target.id):
         endpoint = b.topo.get(conn.endpoint_id)
         pe = b.node(endpoint["id"] if endpoint else conn.endpoint_id, "private_endpoint")
@@ -183,8 +181,7 @@ def _service_endpoints(b: _Builder, target: Node) -> list[str]:
 
 
 def _managed_network(b: _Builder, ctx: WorkspaceContext) -> Node:
-    key = managed_vnet_key(ctx.id)
-    box = b.node(key, "managed_vnet", label=f"managed VNet of {ctx.name}")
+    box = b.node(managed_vnet_key(ctx.id), "managed_vnet", label=f"managed VNet of {ctx.name}")
     box.details = [f"isolation: {ctx.isolation_mode}"]
     for rule in sorted(ctx.topo.outbound_rules(ctx.id), key=lambda r: lid(r["id"])):
         p = props(rule)
@@ -196,7 +193,7 @@ def _managed_network(b: _Builder, ctx: WorkspaceContext) -> Node:
         box.details.append(f"{rule.get('name')}: {kind} {text or ''}".rstrip())
         target = b.nodes.get(lid(destination)) if isinstance(destination, str) and destination else None
         if eq(kind, "PrivateEndpoint") and target is not None:
-            b.edge(key, target.key, "outbound_rule", str(rule.get("name")), ids=[rule["id"]])
+            b.edge(box.key, target.key, "outbound_rule", str(rule.get("name")), ids=[rule["id"]])
     return box
 
 
@@ -233,7 +230,7 @@ def _cluster(b: _Builder, compute: Resource, node: Node) -> list[str]:
         node.details.append("private API server")
     pools = b.topo.children(cluster["id"], AGENT_POOL)
     subnets = sorted({lid(s): s for p in pools if isinstance(s := props(p).get("vnetSubnetID"), str) and s}.items())
-    for index, (key, subnet) in enumerate(subnets):
+    for index, (key, _) in enumerate(subnets):
         if index == 0:
             node.parent = key
         else:
@@ -356,7 +353,11 @@ def _hosts_and_routes(b: _Builder, vnets: list[str]) -> None:
 
 
 def _config_subnets(resource: Resource) -> list[str]:
-    return [lid(s) for c in as_list(props(resource).get("ipConfigurations")) if (s := ref_id(dig(c, "properties", "subnet")))]
+    return [
+        lid(s)
+        for c in as_list(props(resource).get("ipConfigurations"))
+        if (s := ref_id(dig(c, "properties", "subnet")))
+    ]
 
 
 def _private_ips(firewall: Resource) -> list[str]:
@@ -376,22 +377,22 @@ def _dns_zones(b: _Builder, vnets: list[str]) -> None:
                 zone_id = dig(config, "properties", "privateDnsZoneId") or dig(config, "privateDnsZoneId")
                 if isinstance(zone_id, str) and zone_id:
                     zone_ids.setdefault(lid(zone_id), zone_id)
-    names = sorted({name_of(z).lower() for z in zone_ids.values()})
-    for name in names:
-        for zone in b.topo.zones_named(name):
-            if b.topo.zone_linked_vnets(zone["id"]) & drawn:
-                zone_ids.setdefault(lid(zone["id"]), zone["id"])
+    names = {name_of(z).lower() for z in zone_ids.values()}
+    for vnet_key in vnets:
+        for linked in b.topo.zones_linked_to(vnet_key):
+            if str(linked.get("name") or name_of(linked["id"])).lower() in names:
+                zone_ids.setdefault(lid(linked["id"]), linked["id"])
     for key, zone_id in sorted(zone_ids.items()):
-        zone = b.topo.get(zone_id)
+        zone: Resource | None = b.topo.get(zone_id)
         node = b.node(zone["id"] if zone else zone_id, "dns_zone")
         node.aliases.append(name_of(zone_id).lower())
         if zone is None:
             node.absent = True
             continue
         for link in b.topo.children(key, DNS_LINK):
-            vnet = ref_id(props(link).get("virtualNetwork"))
-            if vnet and lid(vnet) in drawn:
-                b.edge(key, lid(vnet), "linked_zone", "linked", ids=[link["id"]])
+            linked_vnet = ref_id(props(link).get("virtualNetwork"))
+            if linked_vnet and lid(linked_vnet) in drawn:
+                b.edge(key, lid(linked_vnet), "linked_zone", "linked", ids=[link["id"]])
 
 
 def structure_dict(topo: Topology, ws: Resource) -> dict[str, Any]:

@@ -7,7 +7,7 @@ escape sequence (`\\n`, `\\l`) of its own.
 
 from __future__ import annotations
 
-from auditor.diagram.model import KIND_LABELS, Diagram, Node
+from auditor.diagram.model import KIND_LABELS, Diagram, Edge, Node
 from auditor.diagram.text import clean
 
 _COLOURS = {"fail": "#cf222e", "unknown": "#8250df"}
@@ -44,7 +44,9 @@ def render_dot(diagram: Diagram) -> str:
             lines.append(f"{pad}}}")
         else:
             width = ", penwidth=2.5" if node.status == "fail" else ""
-            lines.append(f'{pad}{ids[node.key]} [label="{text}", color="{colour}", style="rounded,filled,{style}"{width}];')
+            lines.append(
+                f'{pad}{ids[node.key]} [label="{text}", color="{colour}", style="rounded,filled,{style}"{width}];'
+            )
 
     for node in children.get(None, []):
         emit(node, 1)
@@ -68,11 +70,10 @@ def render_dot(diagram: Diagram) -> str:
 def _lines(node: Node) -> list[str]:
     kind = KIND_LABELS.get(node.kind, node.kind) + (" (absent)" if node.absent else "")
     out = [kind, node.label, *node.details[:2]]
-    rules = list(dict.fromkeys(f"{m.rule_id} {m.status}" for m in node.marks if m.status in _COLOURS))
-    return out + rules
+    own = [m for m in node.marks if m.role == "subject" and m.status in _COLOURS]
+    return out + list(dict.fromkeys(f"{m.rule_id} {m.status}" for m in own))
 
 
-def _edge_text(edge: object) -> str:
-    marks = getattr(edge, "marks", [])
-    rules = list(dict.fromkeys(m.rule_id for m in marks if m.status in _COLOURS))
-    return " ".join(rules) if rules else str(getattr(edge, "label", ""))
+def _edge_text(edge: Edge) -> str:
+    rules = list(dict.fromkeys(m.rule_id for m in edge.marks if m.status in _COLOURS))
+    return " ".join(rules) if rules else edge.label

@@ -98,6 +98,7 @@ def layout(diagram: Diagram) -> Layout:
     sizes: dict[str, tuple[float, float]] = {}
 
     def size(node: Node) -> tuple[float, float]:
+        found: tuple[float, float]
         if not node.container:
             found = (ZONE_W if node.kind == "dns_zone" else LEAF_W, LEAF_H)
         else:
@@ -144,9 +145,9 @@ def layout(diagram: Diagram) -> Layout:
         place(node, MARGIN, y)
         y += LEAF_H + GAP
     column_bottom = y
-    x = MARGIN + (LEAF_W + COLUMN_GAP if column else 0)
+    x: float = MARGIN + (LEAF_W + COLUMN_GAP if column else 0)
     row_left = x
-    row_bottom = top
+    row_bottom: float = top
     for node in boxes:
         place(node, x, top)
         x += sizes[node.key][0] + VNET_GAP

@@ -79,8 +79,9 @@ def _lines(node: Node) -> list[str]:
     out = [f"{kind}: {node.label}"]
     if node.kind in ("vnet", "subnet") and node.details:
         out.append(node.details[0])
-    failing = list(dict.fromkeys(m.rule_id for m in node.marks if m.status == "fail"))
-    unknown = list(dict.fromkeys(m.rule_id for m in node.marks if m.status == "unknown"))
+    own = [m for m in node.marks if m.role == "subject"]
+    failing = list(dict.fromkeys(m.rule_id for m in own if m.status == "fail"))
+    unknown = list(dict.fromkeys(m.rule_id for m in own if m.status == "unknown"))
     if failing:
         out.append("fails " + " ".join(failing))
     if unknown:

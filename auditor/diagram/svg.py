@@ -84,7 +84,8 @@ def _legend(y: float) -> list[str]:
         ("pass or no result", "#8c959f", "1", "", "#ffffff"),
         ("absent from the inventory", GREY, "1", "2 3", "#f6f8fa"),
     ]
-    out, x = [], MARGIN
+    out: list[str] = []
+    x: float = MARGIN
     for label, stroke, width, dash, fill in items:
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
@@ -104,7 +105,7 @@ def _style(node: Node, fill: str, stroke: str) -> tuple[str, str, str, str]:
     if status == "fail" and any(m.status == "fail" for m in subject):
         return (fill if node.container else "#ffebe9"), RED, "2.5", ""
     if status == "fail":
-        return fill, RED, "1.5", ""
+        return fill, RED, "1.2", ""
     if status == "unknown":
         return fill, PURPLE, "2", "5 3"
     if node.absent:
@@ -113,11 +114,10 @@ def _style(node: Node, fill: str, stroke: str) -> tuple[str, str, str, str]:
 
 
 def _rule_line(node: Node) -> tuple[str, str] | None:
-    """The rule ids a node shows in red (failing) or purple (unknown), its own results first."""
+    """The ids of the failing (red) or unknown (purple) rules about this node; rules that only name
+    it in their evidence are in its tooltip, so that one rule naming ten nodes does not paint ten."""
     for status, colour in (("fail", RED), ("unknown", PURPLE)):
         ids = _ids(m for m in node.marks if m.status == status and m.role == "subject")
-        if not ids:
-            ids = _ids(m for m in node.marks if m.status == status)
         if ids:
             return f"{'✗' if status == 'fail' else '?'} {' '.join(ids)}", colour
     return None
@@ -265,7 +265,7 @@ def _edge(edge: Edge, source: Rect, target: Rect, lay: Layout, nodes: dict[str, 
         )
         parts.append(
             f'<text x="{mx:.0f}" y="{my + 3:.0f}" text-anchor="middle" font-size="{size}" fill="{colour}"'
-            f'{" font-weight=" + chr(34) + "700" + chr(34) if status == "fail" else ""}>'
+            f"{' font-weight=' + chr(34) + '700' + chr(34) if status == 'fail' else ''}>"
             f"{_text(fit(text, w - 4, size))}</text>"
         )
     parts.append("</g>")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from auditor.model import Rule
 from auditor.reporters.console import text_pieces
+from auditor.reporters.diagrams import DiagramSource
 from auditor.reporters.html import html_pieces
 from auditor.reporters.jsonreport import Report, json_pieces
 from auditor.reporters.junit import junit_pieces
@@ -20,9 +21,11 @@ from auditor.reporters.sarif import sarif_pieces
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """Options of individual formats, given on the command line."""
+    """Options of individual formats, given on the command line, and what the scan can add."""
 
     sarif_include_passing: bool = False
+    # Network diagrams for HTML and Markdown: the scan has the topology; `merge` has none.
+    diagrams: DiagramSource | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,12 @@ FORMATS: dict[str, ReportFormat] = {
             lambda report, rules, opts: sarif_pieces(report, rules, include_passing=opts.sarif_include_passing),
         ),
         ReportFormat("junit", "amlaudit.junit.xml", lambda report, rules, _opts: junit_pieces(report, rules)),
-        ReportFormat("markdown", "amlaudit.md", lambda report, rules, _opts: markdown_pieces(report, rules)),
-        ReportFormat("html", "amlaudit.html", lambda report, rules, _opts: html_pieces(report, rules)),
+        ReportFormat(
+            "markdown", "amlaudit.md", lambda report, rules, opts: markdown_pieces(report, rules, opts.diagrams)
+        ),
+        ReportFormat("html", "amlaudit.html", lambda report, rules, opts: html_pieces(report, rules, opts.diagrams)),
     )
 }
+
+# The formats that draw network diagrams when the scan hands them the topology.
+DIAGRAM_FORMATS = frozenset({"html", "markdown"})

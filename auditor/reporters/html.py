@@ -14,6 +14,7 @@ from typing import Any
 
 from auditor.arm import name_of
 from auditor.model import STATUS_ORDER, Rule, Status
+from auditor.reporters.diagrams import DiagramSource, html_section
 from auditor.reporters.text import CODE_SPAN, shown, visible_json
 from auditor.reporters.views import (
     ATTENTION_STATUSES,
@@ -85,18 +86,21 @@ def escape(value: object) -> str:
     return html.escape(shown(value))
 
 
-def render_html(report: Mapping[str, Any], rules: Sequence[Rule]) -> str:
+def render_html(report: Mapping[str, Any], rules: Sequence[Rule], diagrams: DiagramSource | None = None) -> str:
     """The report as one HTML page, as one string (see `html_pieces`)."""
-    return "".join(html_pieces(report, rules))
+    return "".join(html_pieces(report, rules, diagrams))
 
 
-def html_pieces(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[str]:
-    """The report as one HTML page, a result at a time."""
-    for part in _parts(report, rules):
+def html_pieces(
+    report: Mapping[str, Any], rules: Sequence[Rule], diagrams: DiagramSource | None = None
+) -> Iterator[str]:
+    """The report as one HTML page, a result at a time; a network diagram per workspace when the
+    scan hands over its topology."""
+    for part in _parts(report, rules, diagrams):
         yield part + "\n"
 
 
-def _parts(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[str]:
+def _parts(report: Mapping[str, Any], rules: Sequence[Rule], diagrams: DiagramSource | None) -> Iterator[str]:
     catalogue = rule_catalogue(report, rules)
     names = workspace_names(report)
     summary = report["summary"]
@@ -121,6 +125,7 @@ def _parts(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[str]:
         '<section id="posture"><h2>Posture</h2>',
         _posture_table(report["workspaces"], names),
         "</section>",
+        *html_section(report, diagrams),
         '<section id="counts"><h2>Counts</h2>',
         _counts_table(summary),
         "</section>",
@@ -262,4 +267,3 @@ def _lists(report: Mapping[str, Any], names: Mapping[str, str]) -> Iterator[str]
         if items:
             entries = "".join(f"<li>{escape(item)}</li>" for item in items)
             yield f'<section class="extra"><h2>{escape(title)} ({len(items)})</h2><ul>{entries}</ul></section>'
-

@@ -12,6 +12,7 @@ from typing import Any
 
 from auditor.arm import name_of
 from auditor.model import Rule, Status
+from auditor.reporters.diagrams import DiagramSource, markdown_section
 from auditor.reporters.text import markdown_code, markdown_text
 from auditor.reporters.views import (
     ATTENTION_STATUSES,
@@ -36,18 +37,21 @@ COLLAPSE_AFTER = 12
 Row = Sequence[str]
 
 
-def render_markdown(report: Mapping[str, Any], rules: Sequence[Rule]) -> str:
+def render_markdown(report: Mapping[str, Any], rules: Sequence[Rule], diagrams: DiagramSource | None = None) -> str:
     """The report as Markdown, as one string (see `markdown_pieces`)."""
-    return "".join(markdown_pieces(report, rules))
+    return "".join(markdown_pieces(report, rules, diagrams))
 
 
-def markdown_pieces(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[str]:
-    """The report as Markdown, a line at a time; rule ids link to the rule's documentation."""
-    for line in _lines(report, rules):
+def markdown_pieces(
+    report: Mapping[str, Any], rules: Sequence[Rule], diagrams: DiagramSource | None = None
+) -> Iterator[str]:
+    """The report as Markdown, a line at a time; rule ids link to the rule's documentation; a
+    Mermaid network diagram per workspace when the scan hands over its topology."""
+    for line in _lines(report, rules, diagrams):
         yield line + "\n"
 
 
-def _lines(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[str]:
+def _lines(report: Mapping[str, Any], rules: Sequence[Rule], diagrams: DiagramSource | None) -> Iterator[str]:
     links = {rule_id: info["help_uri"] for rule_id, info in rule_catalogue(report, rules).items()}
     names = workspace_names(report)
     summary = report["summary"]
@@ -68,6 +72,7 @@ def _lines(report: Mapping[str, Any], rules: Sequence[Rule]) -> Iterator[str]:
         ["Name", *(label for _, label in POSTURE_COLUMNS), "Findings"],
         (_posture_row(ws, groups.get(ws["id"].lower(), []), names) for ws in report["workspaces"]),
     )
+    yield from markdown_section(report, diagrams)
     for status, heading in ((Status.FAIL, "Failing"), (Status.UNKNOWN, "Unknown")):
         by_level = by_severity(report["results"], status)
         if by_level:

@@ -38,6 +38,7 @@ class NetworkIndex(ResourceIndex):
         # Filled on demand by zone_linked_vnets and zone_name_linked.
         self._zone_links: dict[str, frozenset[str]] = {}
         self._linked_zone_names: set[tuple[str, str]] | None = None
+        self._zones_of_vnet: dict[str, list[Resource]] | None = None
 
     def subnet(self, subnet_id: str | None) -> Resource | None:
         return self.get(subnet_id)
@@ -106,6 +107,19 @@ class NetworkIndex(ResourceIndex):
                 for vnet in self.zone_linked_vnets(z["id"])
             }
         return (zone_name.lower(), lid(vnet_key)) in self._linked_zone_names
+
+    def zones_linked_to(self, vnet_key: str) -> list[Resource]:
+        """Private DNS zones with a link to this VNet, in id order (built once for every VNet)."""
+        if self._zones_of_vnet is None:
+            index: dict[str, list[Resource]] = defaultdict(list)
+            for zones in self._zones_by_name.values():
+                for zone in zones:
+                    for vnet in self.zone_linked_vnets(zone["id"]):
+                        index[vnet].append(zone)
+            for linked in index.values():
+                linked.sort(key=lambda z: lid(z["id"]))
+            self._zones_of_vnet = dict(index)
+        return self._zones_of_vnet.get(lid(vnet_key), [])
 
     def service_endpoint_reach(self, target: Resource, service: str) -> tuple[dict[str, list[str]], list[str]]:
         """VNets whose subnets reach `target` through a service endpoint, and the gaps.

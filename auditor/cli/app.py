@@ -51,7 +51,20 @@ class OneLineErrors(click.Group):
             raise Interrupted from None
 
 
-@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+# The exit codes are a contract with CI jobs; README.md documents the same table.
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0    nothing fails at or above --fail-on
+  1    a result fails at or above --fail-on
+  2    usage or input error: one line on stderr, no report written
+  3    incomplete: live reads failed for data the rules need (see --allow-partial)
+  130  interrupted (Ctrl-C)
+"""
+
+
+@click.group(
+    cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP
+)
 @click.version_option(__version__, "--version", prog_name="amlaudit", message="%(prog)s %(version)s")
 def cli() -> None:
     """Policy-as-code scanner for Azure Machine Learning network isolation."""

@@ -9,7 +9,7 @@ import click
 from auditor.cli.app import cli
 from auditor.cli.emit import emit, exit_code
 from auditor.cli.errors import UserError
-from auditor.cli.options import FAIL_ON_CHOICES, NEVER, check_destinations, parse_formats
+from auditor.cli.options import FAIL_ON_CHOICES, NEVER, check_destinations, parse_formats, rules_dir_option
 from auditor.engine import load_rules
 from auditor.errors import InputError
 from auditor.merge import merge_reports
@@ -18,7 +18,9 @@ from auditor.reportfile import load_report
 
 
 @cli.command()
-@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "reports", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="REPORT.json..."
+)
 @click.option(
     "--format",
     "formats",
@@ -38,7 +40,7 @@ from auditor.reportfile import load_report
     help="Exit 1 when a merged result fails at this severity or above.",
 )
 @click.option("--fail-on-unknown", is_flag=True, help="Count 'unknown' results as failing.")
-@click.option("--rules-dir", "rules_dirs", multiple=True, type=click.Path(path_type=Path), metavar="DIR")
+@rules_dir_option
 @click.option("--sarif-include-passing", is_flag=True, help="Also put pass and not-applicable results in SARIF.")
 def merge(
     reports: tuple[Path, ...],

@@ -17,6 +17,16 @@ NEVER = "never"
 FAIL_ON_CHOICES = [*(severity.value for severity in SEVERITIES_DESCENDING), NEVER]
 
 
+rules_dir_option = click.option(
+    "--rules-dir",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Load more rules from this folder (repeatable).",
+)
+
+
 def parse_formats(_ctx: click.Context, _param: click.Parameter, value: str) -> list[ReportFormat]:
     """`--format a,b`: the formats named, each once, in the order given."""
     names = [name.strip().lower() for name in value.split(",") if name.strip()]

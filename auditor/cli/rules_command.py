@@ -13,6 +13,7 @@ from rich.text import Text
 
 from auditor.cli.app import cli
 from auditor.cli.errors import UserError
+from auditor.cli.options import rules_dir_option
 from auditor.engine import load_rules
 from auditor.errors import InputError
 from auditor.model import Rule
@@ -31,8 +32,9 @@ def rules_group() -> None:
     type=click.Choice(["table", "markdown", "json", "docs"], case_sensitive=False),
     default="table",
     show_default=True,
+    help="table for a terminal; markdown for the README's table; json with every field; docs for docs/rules.md.",
 )
-@click.option("--rules-dir", "rules_dirs", multiple=True, type=click.Path(path_type=Path), metavar="DIR")
+@rules_dir_option
 def rules_list(fmt: str, rules_dirs: tuple[Path, ...]) -> None:
     """List every rule: id, severity, family and title."""
     loaded = _rules(rules_dirs)
@@ -48,16 +50,18 @@ def rules_list(fmt: str, rules_dirs: tuple[Path, ...]) -> None:
 
 @rules_group.command("show")
 @click.argument("rule_id")
-@click.option("--rules-dir", "rules_dirs", multiple=True, type=click.Path(path_type=Path), metavar="DIR")
+@rules_dir_option
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "markdown", "json"], case_sensitive=False),
     default="table",
     show_default=True,
+    help="table for a terminal; markdown as in docs/rules.md; json with every field.",
 )
 def rules_show(rule_id: str, rules_dirs: tuple[Path, ...], fmt: str) -> None:
-    """Show everything about one rule: its clauses, why, the fix and the source."""
+    """Show everything about one rule (RULE_ID, e.g. AML-WS-001, any case): its clauses, why, the fix and
+    the source."""
     wanted = rule_id.upper()
     rule = next((rule for rule in _rules(rules_dirs) if rule.id.upper() == wanted), None)
     if rule is None:

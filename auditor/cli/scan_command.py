@@ -14,7 +14,7 @@ from auditor.baseline import apply_baseline
 from auditor.cli.app import cli
 from auditor.cli.emit import emit, exit_code
 from auditor.cli.errors import UserError
-from auditor.cli.options import FAIL_ON_CHOICES, check_destinations, live_options, parse_formats
+from auditor.cli.options import FAIL_ON_CHOICES, check_destinations, live_options, parse_formats, rules_dir_option
 from auditor.collect import ConnectionSettings, Scope
 from auditor.diagram import diagram_source
 from auditor.engine import load_rules, scan_inventory
@@ -87,14 +87,7 @@ from auditor.waivers import DEFAULT_WAIVERS_FILE, SECTIONS, apply_waivers, load_
     is_flag=True,
     help="Count 'unknown' results as failing (at their rule's severity).",
 )
-@click.option(
-    "--rules-dir",
-    "rules_dirs",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    metavar="DIR",
-    help="Load more rules from this folder (repeatable).",
-)
+@rules_dir_option
 @click.option(
     "--waivers",
     "waivers_file",

@@ -74,8 +74,11 @@ def test_bench_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
     from benchmarks.scan_bench import main as bench
 
     figures = tmp_path / "figures.json"
-    assert bench(["--sizes", "1,2", "--repeat", "1", "--workdir", str(tmp_path), "--json", str(figures)]) == 0
+    arguments = ["--sizes", "1,2", "--formats", "json,console", "--repeat", "1", "--startup-repeat", "1"]
+    assert bench([*arguments, "--workdir", str(tmp_path), "--json", str(figures)]) == 0
     payload = json.loads(figures.read_text(encoding="utf-8"))
     assert [r["workspaces"] for r in payload["results"]] == [1, 2]
-    assert all(r["scan"]["runs"][0]["peak_kib"] > 0 for r in payload["results"])
-    assert "scan/parse time" in capsys.readouterr().out
+    assert all(r["scans"][fmt]["runs"][0]["peak_kib"] > 0 for r in payload["results"] for fmt in ("json", "console"))
+    assert sorted(payload["startup"]) == ["--version", "rules list", "scan sample tenant"]
+    out = capsys.readouterr().out
+    assert "scan console (x parse)" in out and "start-up --version" in out and "load average at end" in out

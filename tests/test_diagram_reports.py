@@ -48,7 +48,7 @@ def test_the_markdown_report_has_a_valid_mermaid_flowchart_per_workspace() -> No
     markdown = "".join(FORMATS["markdown"].render(report, RULES, options))
     blocks = mermaid_blocks(markdown)
     assert len(blocks) == 1 and check_flowchart(blocks[0]) == []
-    assert "### mlw\\-prod" in markdown and "<details>" not in markdown.split("## Network")[1].split("##")[0]
+    assert "### mlw-prod" in markdown and "<details>" not in markdown.split("## Network")[1].split("##")[0]
 
 
 def test_a_report_without_a_topology_draws_nothing() -> None:

@@ -9,13 +9,14 @@ that a budget spent on a large tenant is spent where something is broken.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from html import escape
+from html import escape as html_escape
 from typing import Any
 
 from auditor.arm import lid
 from auditor.diagram import Diagram, marked
 from auditor.diagram.mermaid import render_mermaid
 from auditor.diagram.svg import render_svg
+from auditor.reporters.text import markdown_text, shown
 
 # A workspace id → its unmarked diagram, or None when the workspace cannot be drawn.
 DiagramSource = Callable[[str], Diagram | None]
@@ -93,7 +94,7 @@ def markdown_section(report: Mapping[str, Any], source: DiagramSource | None) ->
     out = ["", "## Network", ""]
     out.append("Red: a failing result names it (rule ids shown); dashed: unknown.")
     for diagram, text in shown:
-        name = _markdown_text(diagram.workspace_name)
+        name = markdown_text(diagram.workspace_name, table=False)
         block = ["```mermaid", text.rstrip("\n"), "```"]
         if fold:
             # GitHub renders Markdown inside <details> only after a blank line.
@@ -110,7 +111,6 @@ def markdown_section(report: Mapping[str, Any], source: DiagramSource | None) ->
     return out
 
 
-def _markdown_text(text: str) -> str:
-    """A workspace name as Markdown heading text: markup characters escaped."""
-    special = "\\`*_{}[]()#+-.!|<>&"
-    return "".join(f"\\{ch}" if ch in special else ch for ch in " ".join(text.split()))
+def escape(value: object) -> str:
+    """Inventory text as HTML: capped, control characters made visible, then escaped."""
+    return html_escape(shown(value))

@@ -82,3 +82,11 @@ def test_bench_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert sorted(payload["startup"]) == ["--version", "rules list", "scan sample tenant"]
     out = capsys.readouterr().out
     assert "scan console (x parse)" in out and "start-up --version" in out and "load average at end" in out
+
+
+def test_plan_bench_runs_on_a_tiny_tenant(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.plan_bench import main as plan_bench
+
+    assert plan_bench(["--sizes", "1,2", "--repeat", "1"]) == 0
+    rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert [(r["workspaces"], r["resources"]) for r in rows] == [(1, 48), (2, 96)]

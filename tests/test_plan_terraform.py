@@ -410,3 +410,19 @@ def test_a_replaced_resource_takes_the_planned_body_alone(tenant: Inventory) -> 
     planned = apply_plans(tenant, [load_plan(str(PLANS / "tf-move-compute.json"))])
     ci_dev = next(r for r in planned.resources if r["id"].endswith("/computes/ci-dev"))
     assert "applicationSharingPolicy" not in ci_dev["properties"]["properties"]  # recreated from the plan
+
+
+def test_applying_plans_changes_neither_the_current_state_nor_the_plans(tenant: Inventory) -> None:
+    names = [
+        "tf-open-storage-firewall.json",
+        "tf-delete-blob-pe.json",
+        "tf-blob-pe-in-module.json",
+        "tf-move-compute.json",
+    ]
+    plans = [load_plan(str(PLANS / name)) for name in names]
+    plans.append(load_plan(str(PLANS.parent / "plans" / "whatif-baseline-create.json")))
+    before = copy.deepcopy((tenant.resources, plans))
+    first = apply_plans(tenant, plans)
+    second = apply_plans(tenant, plans)
+    assert (tenant.resources, plans) == before
+    assert first.resources == second.resources

@@ -18,7 +18,7 @@ from auditor.arm import as_list, dig, lid, name_of, parent_of, props, ref_id
 from auditor.errors import InputError
 from auditor.inventory import Inventory
 from auditor.plan.model import ASSUMED_KEY, Patch, Plan
-from auditor.plan.types import INLINE_CHILDREN, PEERING, PRIVATE_ENDPOINT, SECURITY_RULE
+from auditor.plan.types import INLINE_CHILDREN, PEERING, PRIVATE_ENDPOINT, SECURITY_RULE, VNET
 
 Resource = dict[str, Any]
 
@@ -55,90 +55,110 @@ def apply_plans(current: Inventory | None, plans: Sequence[Plan]) -> Inventory:
 
 
 class _State:
+    """The resources by lower-cased id. A change costs a look-up, not a scan: each plan's removals
+    and replaced child lists are settled in one pass over the resources."""
+
     def __init__(self, current: Inventory | None) -> None:
         self.resources: dict[str, Resource] = {lid(r["id"]): r for r in current.resources} if current else {}
         self.errors: list[dict[str, Any]] = list(current.errors) if current else []
         self.warnings: list[str] = []
         self.planned: set[str] = set()
+        # Resources copied by the overlay, which it may change in place (the current state is shared).
+        self.owned: set[str] = set()
 
     def apply(self, plan: Plan) -> None:
         for resource in plan.existing:
             self.resources.setdefault(lid(resource["id"]), resource)
-        put_ids = {lid(c.resource_id) for c in plan.changes if c.action == "put"}
+        self._remove_all([c.resource_id for c in plan.changes if c.action in ("delete", "unknown")])
+        puts = [c for c in plan.changes if c.action == "put" and c.body is not None]
+        put_ids = {lid(c.resource_id) for c in puts}
         patches = list(plan.patches)
-        for change in plan.changes:
-            key = lid(change.resource_id)
-            if change.action == "put" and change.body is not None:
-                if change.resource_type.lower() == SECURITY_RULE:
-                    patches.append(_rule_patch(change.body, plan.path))
-                    continue
-                self._put(key, change.body, put_ids, change.partial)
-            elif change.action in ("delete", "unknown"):
-                self._remove(key, change.resource_id)
+        relisted: set[tuple[str, str]] = set()
+        for change in puts:
+            assert change.body is not None
+            if change.resource_type.lower() == SECURITY_RULE:
+                patches.append(_rule_patch(change.body, plan.path))
+                continue
+            relisted |= self._put(lid(change.resource_id), change.body, change.partial)
+        if relisted:
+            # A body that lists every child of a kind: standalone children it does not list are gone.
+            for key in [k for k in self.resources if k not in put_ids and _parent_and_segment(k) in relisted]:
+                del self.resources[key]
         for patch in patches:
             self._patch(patch)
         self.errors.extend(plan.errors)
 
-    def _put(self, key: str, body: Resource, put_ids: set[str], partial: bool = False) -> None:
-        body = copy.deepcopy(body)
+    def _put(self, key: str, body: Resource, partial: bool) -> set[tuple[str, str]]:
+        """Store the planned body; returns the (parent, child segment) lists it gives in full."""
+        # Copied two levels deep, the ones written here; what lies deeper is rebuilt, never changed.
         previous = self.resources.get(key)
-        if partial and previous is not None:
-            merged = copy.deepcopy(previous)
-            _merge(merged, body)
-            body = merged
+        body = _merged(previous, body) if partial and previous is not None else dict(body)
+        if isinstance(body.get("properties"), dict):
+            body["properties"] = dict(body["properties"])
+        relisted = set()
         for segment, path in INLINE_CHILDREN.get(str(body.get("type", "")).lower(), ()):
             if dig(body, *path) is not None:
-                # The new body lists every child of this kind: standalone ones it drops are gone.
-                prefix = f"{key}/{segment}/"
-                for child in [k for k in self.resources if k.startswith(prefix) and k not in put_ids]:
-                    del self.resources[child]
+                relisted.add((key, segment))
             elif previous is not None and dig(previous, *path) is not None:
-                _set(body, path, copy.deepcopy(dig(previous, *path)))
+                _set(body, path, dig(previous, *path))
         self.resources[key] = body
         self.planned.add(key)
+        self.owned.add(key)
+        return relisted
 
-    def _remove(self, key: str, resource_id: str) -> None:
-        self.resources.pop(key, None)
-        self.planned.discard(key)
-        for child in [k for k in self.resources if k.startswith(key + "/")]:
-            del self.resources[child]
-        parent_key = lid(parent_of(resource_id))
-        parent = self.resources.get(parent_key)
-        if parent is not None:
-            self.resources[parent_key] = _without_inline_child(parent, resource_id)
-        if "/providers/microsoft.network/privateendpoints/" in key:
-            # The target's own connection record goes with its endpoint.
-            for other_key, other in list(self.resources.items()):
-                records = props(other).get("privateEndpointConnections")
-                if isinstance(records, list) and any(_names_endpoint(r, key) for r in records):
-                    other = copy.deepcopy(other)
-                    other["properties"]["privateEndpointConnections"] = [
-                        r for r in records if not _names_endpoint(r, key)
-                    ]
-                    self.resources[other_key] = other
+    def _remove_all(self, resource_ids: Sequence[str]) -> None:
+        """Remove resources with their children, their entries in a parent's inline list, and the
+        target's record of a removed private endpoint (it goes with its endpoint)."""
+        keys = {lid(r) for r in resource_ids}
+        if not keys:
+            return
+        for key in [k for k in self.resources if k in keys or any(a in keys for a in _ancestors(k))]:
+            del self.resources[key]
+            self.planned.discard(key)
+        for resource_id in resource_ids:
+            parent = self._own(lid(parent_of(resource_id)))
+            if parent is not None:
+                _drop_inline_child(parent, resource_id)
+        endpoints = {k for k in keys if "/providers/microsoft.network/privateendpoints/" in k}
+        if not endpoints:
+            return
+        for key, other in list(self.resources.items()):
+            records = props(other).get("privateEndpointConnections")
+            if isinstance(records, list) and any(_named_endpoint(r) in endpoints for r in records):
+                owned = self._own(key)
+                assert owned is not None
+                owned["properties"]["privateEndpointConnections"] = [
+                    r for r in records if _named_endpoint(r) not in endpoints
+                ]
+
+    def _own(self, key: str) -> Resource | None:
+        """The resource, copied first unless the overlay already owns it."""
+        resource = self.resources.get(key)
+        if resource is not None and key not in self.owned:
+            resource = self.resources[key] = copy.deepcopy(resource)
+            self.owned.add(key)
+        return resource
 
     def _patch(self, patch: Patch) -> None:
-        key = lid(patch.target_id)
-        target = self.resources.get(key)
+        target = self._own(lid(patch.target_id))
         if target is None:
             self.warnings.append(
                 f"{patch.source}: its target {patch.target_id} is in neither the current state nor the plan; ignored"
             )
             return
-        target = copy.deepcopy(target)
         if patch.mode == "set":
             _set(target, patch.path, copy.deepcopy(patch.value))
-        elif patch.mode == "merge":
-            _merge(target, copy.deepcopy(patch.value))
+        elif patch.mode == "merge" and isinstance(patch.value, dict):
+            self.resources[lid(patch.target_id)] = _merged(target, patch.value)
         elif patch.mode == "remove":
             _set(target, patch.path, [e for e in as_list(dig(target, *patch.path)) if not _same_name(e, patch.value)])
         else:
             entries = [e for e in as_list(dig(target, *patch.path)) if not _same_name(e, patch.value)]
             _set(target, patch.path, [*entries, copy.deepcopy(patch.value)])
-        self.resources[key] = target
 
     def assume_read_only(self) -> None:
         """Fill the read-only fields the rules need in planned resources (see the module's docstring)."""
+        links = self._peering_links()
         for key in sorted(self.planned):
             resource = self.resources.get(key)
             if resource is None:
@@ -147,61 +167,69 @@ class _State:
             if rtype == PRIVATE_ENDPOINT:
                 _assume_connections(resource)
             elif rtype == PEERING:
-                self._assume_peering(resource)
-            elif rtype == "microsoft.network/virtualnetworks":
-                for peering in as_list(props(resource).get("virtualNetworkPeerings")):
-                    if isinstance(peering, dict):
-                        self._assume_peering(
-                            {
-                                **peering,
-                                "id": peering.get("id")
-                                or f"{resource['id']}/virtualNetworkPeerings/{peering.get('name')}",
-                            },
-                            peering,
-                        )
+                self.resources[key] = _assume_peering(resource, lid(parent_of(key)), links)
+            elif rtype == VNET and isinstance(props(resource).get("virtualNetworkPeerings"), list):
+                resource["properties"]["virtualNetworkPeerings"] = [
+                    _assume_peering(p, key, links) if isinstance(p, dict) else p
+                    for p in resource["properties"]["virtualNetworkPeerings"]
+                ]
 
-    def _assume_peering(self, peering: Resource, target: Resource | None = None) -> None:
-        body = props(target if target is not None else peering)
-        if body.get("peeringState"):
-            return
-        remote = ref_id(body.get("remoteVirtualNetwork"))
-        local = lid(parent_of(str(peering["id"])))
-        back = remote is not None and any(
-            lid(ref_id(dig(p, "properties", "remoteVirtualNetwork")) or "") == local
-            for p in self._peerings_of(lid(remote))
-        )
-        body["peeringState"] = "Connected" if back else "Initiated"
-        body[ASSUMED_KEY] = (
-            "planned peering: assumed Connected, the planned state holds the reverse peering"
-            if back
-            else "planned peering: assumed Initiated, the planned state holds no reverse peering"
-        )
+    def _peering_links(self) -> set[tuple[str, str]]:
+        """(local VNet, remote VNet) of every peering in the planned state, standalone or inline."""
+        links = set()
+        for key, resource in self.resources.items():
+            rtype = str(resource.get("type", "")).lower()
+            if rtype == PEERING:
+                peerings = [(lid(parent_of(key)), resource)]
+            elif rtype == VNET:
+                peerings = [(key, p) for p in as_list(props(resource).get("virtualNetworkPeerings"))]
+            else:
+                continue
+            for local, peering in peerings:
+                remote = ref_id(dig(peering, "properties", "remoteVirtualNetwork"))
+                if remote:
+                    links.add((local, lid(remote)))
+        return links
 
-    def _peerings_of(self, vnet_key: str) -> list[Resource]:
-        found = [r for k, r in self.resources.items() if k.startswith(vnet_key + "/virtualnetworkpeerings/")]
-        vnet = self.resources.get(vnet_key)
-        found += [p for p in as_list(props(vnet).get("virtualNetworkPeerings")) if isinstance(p, dict)]
-        return found
+
+def _assume_peering(peering: Resource, local: str, links: set[tuple[str, str]]) -> Resource:
+    """The peering with its assumed state, when it has none (a new object; the given one is unchanged)."""
+    body = peering.get("properties")
+    if not isinstance(body, dict) or body.get("peeringState"):
+        return peering
+    remote = ref_id(body.get("remoteVirtualNetwork"))
+    back = remote is not None and (lid(remote), local) in links
+    note = (
+        "planned peering: assumed Connected, the planned state holds the reverse peering"
+        if back
+        else "planned peering: assumed Initiated, the planned state holds no reverse peering"
+    )
+    return {**peering, "properties": {**body, "peeringState": "Connected" if back else "Initiated", ASSUMED_KEY: note}}
 
 
 def _assume_connections(pe: Resource) -> None:
+    """Connection entries without a state get the assumed one (entries are rebuilt, not changed)."""
     body = pe.setdefault("properties", {})
     for field, status, note in (
         ("privateLinkServiceConnections", "Approved", AUTOMATIC_ASSUMED),
         ("manualPrivateLinkServiceConnections", "Pending", MANUAL_ASSUMED),
     ):
-        for entry in as_list(body.get(field)):
-            if not isinstance(entry, dict):
-                continue
-            holder = entry["properties"] if isinstance(entry.get("properties"), dict) else entry
-            state = holder.get("privateLinkServiceConnectionState")
-            if isinstance(state, dict) and state.get("status"):
-                continue
-            holder["privateLinkServiceConnectionState"] = {
-                **(state if isinstance(state, dict) else {}),
-                "status": status,
-                ASSUMED_KEY: note,
-            }
+        entries = body.get(field)
+        if isinstance(entries, list):
+            body[field] = [_with_state(entry, status, note) for entry in entries]
+
+
+def _with_state(entry: Any, status: str, note: str) -> Any:
+    if not isinstance(entry, dict):
+        return entry
+    nested = isinstance(entry.get("properties"), dict)
+    holder = entry["properties"] if nested else entry
+    state = holder.get("privateLinkServiceConnectionState")
+    if isinstance(state, dict) and state.get("status"):
+        return entry
+    assumed = {**(state if isinstance(state, dict) else {}), "status": status, ASSUMED_KEY: note}
+    holder = {**holder, "privateLinkServiceConnectionState": assumed}
+    return {**entry, "properties": holder} if nested else holder
 
 
 def _rule_patch(body: Resource, source: str) -> Patch:
@@ -210,22 +238,33 @@ def _rule_patch(body: Resource, source: str) -> Patch:
     return Patch(parent_of(str(body["id"])), ("properties", "securityRules"), entry, "append", source)
 
 
-def _without_inline_child(parent: Resource, child_id: str) -> Resource:
+def _drop_inline_child(parent: Resource, child_id: str) -> None:
     name = name_of(child_id).lower()
     segment = child_id.rstrip("/").rsplit("/", 2)[-2].lower()
     for inline_segment, path in INLINE_CHILDREN.get(str(parent.get("type", "")).lower(), ()):
         entries = dig(parent, *path)
-        if inline_segment != segment or not isinstance(entries, list):
-            continue
-        kept = [e for e in entries if not (isinstance(e, dict) and str(e.get("name", "")).lower() == name)]
-        if len(kept) != len(entries):
-            parent = copy.deepcopy(parent)
+        if inline_segment == segment and isinstance(entries, list):
+            kept = [e for e in entries if not (isinstance(e, dict) and str(e.get("name", "")).lower() == name)]
             _set(parent, path, kept)
-    return parent
 
 
-def _names_endpoint(record: Any, endpoint_key: str) -> bool:
-    return lid(ref_id(dig(record, "properties", "privateEndpoint")) or "") == endpoint_key
+def _ancestors(key: str) -> list[str]:
+    """`a/b/c/d` → `a/b/c`, `a/b`, `a`: every prefix that ends a path segment."""
+    found, end = [], key.rfind("/")
+    while end > 0:
+        found.append(key[:end])
+        end = key.rfind("/", 0, end)
+    return found
+
+
+def _parent_and_segment(key: str) -> tuple[str, str]:
+    """`<parent>/<segment>/<name>` → (parent, segment), lower-case as keys are."""
+    parts = key.rsplit("/", 2)
+    return (parts[0], parts[1]) if len(parts) == 3 else ("", "")
+
+
+def _named_endpoint(record: Any) -> str:
+    return lid(ref_id(dig(record, "properties", "privateEndpoint")) or "")
 
 
 def _same_name(entry: Any, value: Any) -> bool:
@@ -245,11 +284,10 @@ def _set(data: dict[str, Any], path: Sequence[str], value: Any) -> None:
     data[path[-1]] = value
 
 
-def _merge(target: dict[str, Any], value: Any) -> None:
-    if not isinstance(value, dict):
-        return
+def _merged(base: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
+    """`value` over `base`, objects key by key, as a new object: neither input is changed."""
+    out = dict(base)
     for key, item in value.items():
-        if isinstance(item, dict) and isinstance(target.get(key), dict):
-            _merge(target[key], item)
-        else:
-            target[key] = item
+        current = out.get(key)
+        out[key] = _merged(current, item) if isinstance(item, dict) and isinstance(current, dict) else item
+    return out

@@ -44,6 +44,7 @@ READ_TYPES = frozenset(
 
 PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
 PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
+VNET = "microsoft.network/virtualnetworks"
 SECURITY_RULE = "microsoft.network/networksecuritygroups/securityrules"
 
 # Child lists a parent's body may carry inline: a body that has the list defines all of them (ARM

@@ -187,32 +187,11 @@ class ScanRequest:
 
 
 def _scan(request: ScanRequest) -> None:
-    if request.live and request.inventories:
-        raise click.UsageError(
-            "--inventory reads a saved inventory; a scope (--subscription, ...) collects live: not both"
-        )
-    if not request.live and not request.inventories and not request.plans:
-        raise click.UsageError(
-            "give --inventory PATH, --plan FILE, or a scope to collect live (--subscription, --workspace ID, ...)"
-        )
+    check_inputs(request)
     try:
         generated_at = generated_at_now()
         loaded_rules = load_rules(request.rules_dirs)
-        plans = [load_plan(path) for path in request.plans]
-        inventory: Inventory | None = None
-        inputs: list[str] = []
-        if request.live:
-            scope, connection = _live_settings(request)
-            inputs = [scope_label(scope)]
-            inventory = _collect(scope, connection, request.quiet, inputs[0])
-        elif request.inventories:
-            inputs = list(request.inventories)
-            inventory = _load(request.inventories)
-        if plans:
-            inventory = apply_plans(inventory, plans)
-            inputs += [plan_label(plan) for plan in plans]
-            inventory.warnings.insert(0, planned_state_note(plans, bool(request.live or request.inventories)))
-        assert inventory is not None
+        inventory, inputs = read_inputs(request)
         scan_result = scan_inventory(
             inventory,
             loaded_rules,
@@ -242,6 +221,38 @@ def _scan(request: ScanRequest) -> None:
     for warning in scan_result.warnings:
         click.echo(f"amlaudit: warning: {warning}", err=True)
     click.get_current_context().exit(exit_code(report["results"], request.fail_on, request.fail_on_unknown))
+
+
+def check_inputs(request: ScanRequest) -> None:
+    """One source of resources: a saved inventory or a live scope, each with or without plans."""
+    if request.live and request.inventories:
+        raise click.UsageError(
+            "--inventory reads a saved inventory; a scope (--subscription, ...) collects live: not both"
+        )
+    if not request.live and not request.inventories and not request.plans:
+        raise click.UsageError(
+            "give --inventory PATH, --plan FILE, or a scope to collect live (--subscription, --workspace ID, ...)"
+        )
+
+
+def read_inputs(request: ScanRequest) -> tuple[Inventory, list[str]]:
+    """The inventory to judge (loaded, collected, with the plans applied) and how reports name it."""
+    plans = [load_plan(path) for path in request.plans]
+    inventory: Inventory | None = None
+    inputs: list[str] = []
+    if request.live:
+        scope, connection = _live_settings(request)
+        inputs = [scope_label(scope)]
+        inventory = _collect(scope, connection, request.quiet, inputs[0])
+    elif request.inventories:
+        inputs = list(request.inventories)
+        inventory = _load(request.inventories)
+    if plans:
+        inventory = apply_plans(inventory, plans)
+        inputs += [plan_label(plan) for plan in plans]
+        inventory.warnings.insert(0, planned_state_note(plans, bool(request.live or request.inventories)))
+    assert inventory is not None
+    return inventory, inputs
 
 
 def _live_settings(request: ScanRequest) -> tuple[Scope, ConnectionSettings]:

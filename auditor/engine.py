@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -231,12 +231,25 @@ def scan_topology(
             if failure is not None and rule.id not in broken:
                 broken[rule.id] = (failure, str(ws.get("name") or ws["id"]))
     # The same order as `summary.sort_key`, so merged shards list results exactly as one scan would.
-    results.sort(key=lambda r: (lid(r.workspace_id), r.rule_id, lid(r.resource_id)))
+    results.sort(key=_order_key())
     warnings = [
         f"rule {rule_id} raised {failure} (first in workspace {where}); its results are unknown"
         for rule_id, (failure, where) in broken.items()
     ]
     return summaries, results, warnings
+
+
+def _order_key() -> Callable[[Result], tuple[str, str, str]]:
+    """`(workspace, rule, resource)` compared lower-cased, each workspace id lower-cased once."""
+    workspace_keys: dict[str, str] = {}
+
+    def key(result: Result) -> tuple[str, str, str]:
+        workspace = workspace_keys.get(result.workspace_id)
+        if workspace is None:
+            workspace = workspace_keys[result.workspace_id] = lid(result.workspace_id)
+        return workspace, result.rule_id, lid(result.resource_id)
+
+    return key
 
 
 def scan_inventory(

@@ -104,8 +104,7 @@ def dns_zones_resolve_endpoints(ctx: WorkspaceContext) -> Iterable[Finding]:
             if not zones:
                 absent.append(zone_name)
             elif not ctx.topo.zone_name_linked(zone_name, key):
-                hidden = next((g for z in zones if (g := ctx.topo.gap(DNS_LINK_TYPE, z["id"]))), None)
-                (absent if hidden else unlinked).append(zone_name)
+                (absent if ctx.topo.zone_name_gap(zone_name) else unlinked).append(zone_name)
         evidence.update(unlinked_zones=unlinked, zones_absent_from_inventory=absent)
         if unlinked:
             yield ctx.finding(

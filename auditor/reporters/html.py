@@ -8,6 +8,7 @@ report goes through `html.escape`, and links are written as text: the page never
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -84,6 +85,11 @@ code { font-size: .95em; }
 def escape(value: object) -> str:
     """Any value from the report as HTML text: capped, control characters visible, then escaped."""
     return html.escape(shown(value))
+
+
+# For the values every result of a rule or a workspace repeats (status, rule, title, fix, workspace):
+# on a large tenant the same few hundred strings are escaped tens of thousands of times otherwise.
+_common = functools.lru_cache(maxsize=4096)(escape)
 
 
 def render_html(report: Mapping[str, Any], rules: Sequence[Rule], diagrams: DiagramSource | None = None) -> str:
@@ -233,7 +239,7 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[
     fields = [
         ("Message", _prose(result.get("message", ""))),
         ("Resource", f"<code>{escape(result['resource_id'])}</code>"),
-        ("Workspace", f"{escape(workspace)} <small><code>{escape(result['workspace_id'])}</code></small>"),
+        ("Workspace", f"{_common(workspace)} <small><code>{_common(result['workspace_id'])}</code></small>"),
     ]
     if result.get("baseline"):
         fields.append(("Baseline", escape(result["baseline"])))
@@ -242,17 +248,17 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[
         owner = f" (owner {waiver['owner']})" if waiver.get("owner") else ""
         fields.append(("Waiver", escape(f"until {waiver.get('expires')}{owner}: {waiver.get('justification')}")))
     if status != Status.PASS and status != Status.NOT_APPLICABLE:
-        fields.append(("Fix", _prose(result.get("remediation", ""))))
+        fields.append(("Fix", _common_prose(result.get("remediation", ""))))
     fields.append(("Evidence", f"<pre>{html.escape(visible_json(result.get('evidence', {})))}</pre>"))
     if rule.get("help_uri"):
-        fields.append(("Documentation", escape(rule["help_uri"])))
+        fields.append(("Documentation", _common(rule["help_uri"])))
     details = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in fields)
     return (
-        f'<details class="finding" data-severity="{escape(result["severity"])}" '
-        f'data-status="{escape(status)}" data-fingerprint="{escape(result["fingerprint"])}">'
-        f'<summary><span class="badge status-{escape(status)}">{escape(STATUS_LABELS[status])}</span> '
-        f"<code>{escape(result['rule_id'])}</code> {escape(result.get('title', ''))} — "
-        f"<code>{escape(name_of(result['resource_id']))}</code> in {escape(workspace)}</summary>"
+        f'<details class="finding" data-severity="{_common(result["severity"])}" '
+        f'data-status="{_common(status)}" data-fingerprint="{escape(result["fingerprint"])}">'
+        f'<summary><span class="badge status-{_common(status)}">{_common(STATUS_LABELS[status])}</span> '
+        f"<code>{_common(result['rule_id'])}</code> {_common(result.get('title', ''))} — "
+        f"<code>{escape(name_of(result['resource_id']))}</code> in {_common(workspace)}</summary>"
         f"<dl>{details}</dl></details>"
     )
 
@@ -260,6 +266,9 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[
 def _prose(text: str) -> str:
     """Escaped text whose `code spans` (messages and fixes quote commands so) become <code>."""
     return CODE_SPAN.sub(r"<code>\1</code>", escape(text))
+
+
+_common_prose = functools.lru_cache(maxsize=1024)(_prose)
 
 
 def _lists(report: Mapping[str, Any], names: Mapping[str, str]) -> Iterator[str]:

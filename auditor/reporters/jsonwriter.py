@@ -43,16 +43,20 @@ def json_chunks(value: Any, level: int = 0) -> Iterator[str]:
         yield encode(value, level)
 
 
-def encode(value: Any, level: int = 0) -> str:
-    """One value as indented JSON text, its continuation lines indented for `level` levels."""
+def encode(value: Any, level: int = 0, sort_keys: bool = False) -> str:
+    """One value as indented JSON text, its continuation lines indented for `level` levels.
+
+    `sort_keys` as in `json.dumps`: orjson sorts by UTF-8 bytes, which is code point order too.
+    """
     text = None
     if _orjson_exact(value):
+        option = orjson.OPT_INDENT_2 | (orjson.OPT_SORT_KEYS if sort_keys else 0)
         try:
-            text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+            text = orjson.dumps(value, option=option).decode()
         except orjson.JSONEncodeError:  # a lone surrogate, or a value nested too deep
             text = None
     if text is None:
-        text = json.dumps(value, indent=2, ensure_ascii=False)
+        text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)
     # Strings never hold a raw newline in JSON text, so every newline is a line break of the layout.
     return text.replace("\n", "\n" + "  " * level) if level else text
 

@@ -18,10 +18,11 @@ from whoever wrote the inventory, and a report must never carry a payload from i
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from typing import Any
+
+from auditor.reporters.jsonwriter import encode
 
 # Longer than any ARM id (names are at most a few hundred characters, ids nest a few of them), and
 # long enough for a message that lists a dozen ids; short enough that a hostile 1 MB name costs
@@ -44,6 +45,8 @@ def _escape(match: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """`text` with every control or invisible format character written as a `\\xNN`/`\\uNNNN` escape."""
+    if text.isascii() and text.isprintable():  # the common case, and none of them is there
+        return text
     return _INVISIBLE.sub(_escape, text)
 
 
@@ -53,7 +56,7 @@ def visible_json(value: Any) -> str:
     JSON escapes C0 characters itself; the others it would write raw, and `visible` takes them.
     The layout's own line breaks stay.
     """
-    text = json.dumps(capped_data(value), indent=2, ensure_ascii=False, sort_keys=True)
+    text = encode(capped_data(value), sort_keys=True)
     return "\n".join(visible(line) for line in text.split("\n"))
 
 

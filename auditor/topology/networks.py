@@ -9,7 +9,7 @@ from typing import Any
 
 from auditor.arm import Resource, as_list, dig, eq, lid, name_of, parent_of, props, ref_id, vnet_of_subnet
 from auditor.topology.resources import ResourceIndex
-from auditor.topology.types import BASTION, DNS_LINK, DNS_ZONE, PEERING, VNET_GATEWAY, is_managed_vnet
+from auditor.topology.types import BASTION, DNS_LINK, DNS_LINK_TYPE, DNS_ZONE, PEERING, VNET_GATEWAY, is_managed_vnet
 
 
 class NetworkIndex(ResourceIndex):
@@ -39,6 +39,7 @@ class NetworkIndex(ResourceIndex):
         self._zone_links: dict[str, frozenset[str]] = {}
         self._linked_zone_names: set[tuple[str, str]] | None = None
         self._zones_of_vnet: dict[str, list[Resource]] | None = None
+        self._zone_name_gaps: dict[str, str | None] = {}
 
     def subnet(self, subnet_id: str | None) -> Resource | None:
         return self.get(subnet_id)
@@ -82,6 +83,15 @@ class NetworkIndex(ResourceIndex):
 
     def zones_named(self, zone_name: str) -> list[Resource]:
         return self._zones_by_name.get(zone_name.lower(), [])
+
+    def zone_name_gap(self, zone_name: str) -> str | None:
+        """The first collection error hiding the VNet links of a zone of this name, described: once
+        per name, as every workspace whose VNet lacks the zone asks it of every zone of the name."""
+        key = zone_name.lower()
+        if key not in self._zone_name_gaps:
+            zones = self.zones_named(key)
+            self._zone_name_gaps[key] = next((g for z in zones if (g := self.gap(DNS_LINK_TYPE, z["id"]))), None)
+        return self._zone_name_gaps[key]
 
     def zone_linked_vnets(self, zone_id: str) -> frozenset[str]:
         # Cached: a rule asks this of every zone of a name for every workspace, and a tenant with

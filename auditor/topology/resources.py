@@ -116,16 +116,18 @@ class ResourceIndex:
                 self._by_id[key] = child
         self._by_id.update(standalone)
 
-        self._by_type: dict[str, list[Resource]] = defaultdict(list)
-        self._children: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        # Each id is lower-cased once, here: the keys of `_by_id` are what every index sorts on.
+        by_type: dict[str, list[tuple[str, Resource]]] = defaultdict(list)
+        children: dict[tuple[str, str], list[tuple[str, Resource]]] = defaultdict(list)
         for key, resource in self._by_id.items():
             rtype = type_of(resource)
-            self._by_type[rtype].append(resource)
+            by_type[rtype].append((key, resource))
             if rtype.count("/") >= 2:
-                self._children[(lid(parent_of(key)), rtype)].append(resource)
-        # Sorted by id so that results never depend on the order of the inventory files.
-        for group in (*self._by_type.values(), *self._children.values()):
-            group.sort(key=lambda r: lid(r["id"]))
+                children[(lid(parent_of(key)), rtype)].append((key, resource))
+        # Sorted by id so that results never depend on the order of the inventory files (keys are
+        # unique, so the resources themselves are never compared).
+        self._by_type: dict[str, list[Resource]] = {t: _sorted(group) for t, group in by_type.items()}
+        self._children: dict[tuple[str, str], list[Resource]] = {k: _sorted(g) for k, g in children.items()}
 
     def _collect_embedded(self, resource: Resource, into: dict[str, Resource]) -> None:
         for child in _embedded_children(resource):
@@ -152,6 +154,8 @@ class ResourceIndex:
         descendants (a child list under a workspace, say), or has no scope at all; and it names
         the type (or names no type, i.e. everything failed).
         """
+        if not self.errors:
+            return None
         wanted = resource_type.lower()
         keys = [lid(a) for a in anchors if a]
         for error in self.errors:
@@ -163,6 +167,11 @@ class ResourceIndex:
                 continue
             return _describe_error(error, resource_type)
         return None
+
+
+def _sorted(group: list[tuple[str, Resource]]) -> list[Resource]:
+    group.sort()
+    return [resource for _, resource in group]
 
 
 def _describe_error(error: dict[str, Any], resource_type: str) -> str:

@@ -34,9 +34,14 @@ def summary_of(results: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     by_severity = {severity.value: {status.value: 0 for status in STATUS_ORDER} for severity in SEVERITIES_DESCENDING}
     total = 0
     for result in results:
-        status = Status(result["status"]).value
-        severity = Severity(result["severity"]).value
-        by_status[status] += 1
-        by_severity[severity][status] += 1
+        status, severity = result["status"], result["severity"]
+        try:
+            by_severity[severity][status] += 1
+            by_status[status] += 1
+        except (KeyError, TypeError):
+            # Not a status or severity: the enums say which, as a ValueError.
+            Status(status)
+            Severity(severity)
+            raise
         total += 1
     return {"total": total, "by_status": by_status, "by_severity": by_severity}

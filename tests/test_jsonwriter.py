@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.reporters.jsonwriter import Streamed, json_chunks
+from auditor.reporters.jsonwriter import Streamed, StreamedObject, json_chunks
 
 SCALARS = (
     st.none()
@@ -31,14 +31,16 @@ def _stdlib(value: Any) -> str:
 
 def _streamed(document: dict[str, Any]) -> dict[str, Any]:
     """The document with its list values streamed, nested objects too, as the reports stream."""
-    return {
-        key: Streamed(iter(value))
-        if isinstance(value, list)
-        else _streamed(value)
-        if isinstance(value, dict) and all(isinstance(k, str) for k in value)
-        else value
-        for key, value in document.items()
-    }
+    return StreamedObject(
+        {
+            key: Streamed(iter(value))
+            if isinstance(value, list)
+            else _streamed(value)
+            if isinstance(value, dict) and all(isinstance(k, str) for k in value)
+            else value
+            for key, value in document.items()
+        }
+    )
 
 
 @settings(max_examples=300)
@@ -54,9 +56,10 @@ def test_any_value_equals_the_stdlib(value: Any) -> None:
 
 def test_values_orjson_spells_differently_are_written_as_the_stdlib_does() -> None:
     document = {"tiny": 1e-7, "nan": float("nan"), "big": 2**70, "keys": {1: "one"}, "lone": "\ud800"}
-    assert "".join(json_chunks({"results": Streamed([document, document])})) == _stdlib({"results": [document] * 2})
+    streamed = StreamedObject({"results": Streamed([document, document])})
+    assert "".join(json_chunks(streamed)) == _stdlib({"results": [document] * 2})
 
 
 def test_empty_streams_are_empty_arrays() -> None:
-    streamed = {"a": Streamed(iter(())), "b": {"c": Streamed([])}}
+    streamed = StreamedObject({"a": Streamed(iter(())), "b": StreamedObject({"c": Streamed([])})})
     assert "".join(json_chunks(streamed)) == _stdlib({"a": [], "b": {"c": []}})

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor import __version__
 from auditor.errors import InputError
-from auditor.reporters.jsonwriter import Streamed, json_chunks
+from auditor.reporters.jsonwriter import Streamed, StreamedObject, json_chunks
 from auditor.summary import summary_of
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ def json_pieces(report: Report) -> Iterator[str]:
     streamed to its file instead of being built as one string."""
     # No sort_keys: the report's own key order is part of its readability, and every producer
     # builds its dicts in a fixed order, so the output is deterministic as it is.
-    top = {key: Streamed(value) if isinstance(value, list) else value for key, value in report.items()}
+    top = StreamedObject({key: Streamed(value) if isinstance(value, list) else value for key, value in report.items()})
     yield from json_chunks(top)
     yield "\n"
 

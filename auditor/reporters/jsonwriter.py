@@ -29,15 +29,19 @@ class Streamed:
         self.items = items
 
 
+class StreamedObject(dict[str, Any]):
+    """A JSON object written key by key, for one that holds `Streamed` arrays (at any depth)."""
+
+
 def json_chunks(value: Any, level: int = 0) -> Iterator[str]:
     """`value` as indented JSON text in pieces, as if it stood `level` levels deep.
 
-    Objects that hold a `Streamed` array somewhere are written key by key; everything else is
-    encoded in one piece.
+    `Streamed` arrays and `StreamedObject`s are written item by item; everything else is encoded
+    in one piece.
     """
     if isinstance(value, Streamed):
         yield from _array_chunks(value.items, level)
-    elif isinstance(value, dict) and _holds_streamed(value):
+    elif isinstance(value, StreamedObject):
         yield from _object_chunks(value, level)
     else:
         yield encode(value, level)
@@ -72,6 +76,9 @@ def _array_chunks(items: Iterable[Any], level: int) -> Iterator[str]:
 
 
 def _object_chunks(value: dict[str, Any], level: int) -> Iterator[str]:
+    if not value:
+        yield "{}"
+        return
     inner = "\n" + "  " * (level + 1)
     for index, (key, item) in enumerate(value.items()):
         yield ("{" if index == 0 else ",") + inner + encode(key) + ": "
@@ -79,21 +86,57 @@ def _object_chunks(value: dict[str, Any], level: int) -> Iterator[str]:
     yield "\n" + "  " * level + "}"
 
 
-def _holds_streamed(value: dict[str, Any]) -> bool:
-    return any(
-        isinstance(item, Streamed) or (isinstance(item, dict) and _holds_streamed(item)) for item in value.values()
-    )
-
-
 def _orjson_exact(value: Any) -> bool:
-    """Whether orjson writes `value` exactly as the stdlib does (see the module docstring)."""
+    """Whether orjson writes `value` exactly as the stdlib does (see the module docstring).
+
+    Loops rather than recursion through generators: this walks every value of every report.
+    """
+    kind = type(value)
+    if kind is dict:
+        return _exact_dict(value)
+    if kind is list:
+        return _exact_list(value)
+    return _exact_scalar(value)
+
+
+def _exact_dict(value: dict[Any, Any]) -> bool:
+    for key, item in value.items():
+        if type(key) is not str:
+            return False
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict:
+            if not _exact_dict(item):
+                return False
+        elif kind is list:
+            if not _exact_list(item):
+                return False
+        elif not _exact_scalar(item):
+            return False
+    return True
+
+
+def _exact_list(value: list[Any]) -> bool:
+    for item in value:
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict:
+            if not _exact_dict(item):
+                return False
+        elif kind is list:
+            if not _exact_list(item):
+                return False
+        elif not _exact_scalar(item):
+            return False
+    return True
+
+
+def _exact_scalar(value: Any) -> bool:
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
-    if kind is dict:
-        return all(type(key) is str and _orjson_exact(item) for key, item in value.items())
-    if kind is list:
-        return all(_orjson_exact(item) for item in value)
     if kind is int:
         return -_LARGEST <= value < _LARGEST
     if kind is float:

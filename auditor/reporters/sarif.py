@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 from auditor.arm import name_of, segments
 from auditor.model import Rule, Severity, Status
-from auditor.reporters.jsonwriter import Streamed, json_chunks
+from auditor.reporters.jsonwriter import Streamed, StreamedObject, json_chunks
 from auditor.reporters.text import markdown_text, sarif_message, shown, shown_data, uri_segment
 from auditor.reporters.views import (
     ATTENTION_STATUSES,
@@ -79,7 +79,7 @@ def sarif_pieces(report: Mapping[str, Any], rules: Sequence[Rule], *, include_pa
     index = {rule_id: position for position, rule_id in enumerate(catalogue)}
     names = workspace_names(report)
     listed = [result for result in report["results"] if include_passing or result["status"] in ATTENTION_STATUSES]
-    run: dict[str, Any] = {
+    run = StreamedObject({
         "tool": {
             "driver": {
                 "name": shown(report["tool"]["name"]),
@@ -92,14 +92,14 @@ def sarif_pieces(report: Mapping[str, Any], rules: Sequence[Rule], *, include_pa
         "automationDetails": {"id": automation_id(report)},
         "invocations": [_invocation(report, len(listed))],
         "results": Streamed(_result(result, index[result["rule_id"]], names) for result in listed),
-        "properties": {
+        "properties": StreamedObject({
             "summary": report["summary"],
             "inputs": shown_data(report["inputs"]),
             "workspaces": Streamed(shown_data(workspace) for workspace in report["workspaces"]),
             **{key: shown_data(report[key]) for key in ("waivers", "fixed") if key in report},
-        },
-    }
-    log = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": Streamed([run])}
+        }),
+    })
+    log = StreamedObject({"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": Streamed([run])})
     yield from json_chunks(log)
     yield "\n"
 

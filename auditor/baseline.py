@@ -10,6 +10,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.arm import lid
 from auditor.model import Status
 from auditor.reportfile import check_report
 from auditor.summary import sort_key
@@ -26,7 +27,8 @@ def apply_baseline(
     Tracked are failing results, and unknown ones too with `include_unknown`; a result is
     `unchanged` when its fingerprint was tracked in `previous`. Fingerprints tracked before and not
     now are listed in the top-level `fixed`, each with the status it has now (None: no longer
-    reported). A malformed `previous` is an InputError.
+    reported). A malformed `previous` is an InputError; a `previous` that shares no workspace with
+    `report` adds a warning to the report's `warnings`.
     """
     check_report(previous, "baseline report")
     tracked = {Status.FAIL.value, Status.UNKNOWN.value} if include_unknown else {Status.FAIL.value}
@@ -52,7 +54,22 @@ def apply_baseline(
         if now.get(fingerprint) not in tracked
     ]
     out["fixed"] = sorted(fixed, key=sort_key)
+    note = _scope_note(report, previous)
+    if note:
+        out["warnings"] = [*out.get("warnings", []), note]
     return out
+
+
+def _scope_note(report: Mapping[str, Any], previous: Mapping[str, Any]) -> str | None:
+    """A warning when the baseline covers none of the scanned workspaces: another tenant or scope."""
+    before = {lid(workspace["id"]) for workspace in previous["workspaces"]}
+    now = {lid(workspace["id"]) for workspace in report["workspaces"]}
+    if not before or before & now:
+        return None
+    return (
+        f"the baseline report has none of the {len(now)} workspace(s) scanned (its {len(before)} are of another "
+        "tenant or scope?): every failure counts as new"
+    )
 
 
 def counts_toward_exit(result: Mapping[str, Any]) -> bool:

@@ -24,7 +24,8 @@ from auditor.errors import InputError
 
 _JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
 _SUFFIXES = (".json", *_JSON_LINES_SUFFIXES)
-_WRAPPER_KEYS = ("resources", "value", "data")
+# The keys an inventory file may wrap its array of resources in (reportfile tells one from a report).
+INVENTORY_WRAPPERS = ("resources", "value", "data")
 _META_KEYS = ("cloud", "tenant", "subscriptions", "collected_at", "api_versions", "tool")
 _SHAPES = 'expected an array of resources or an object with "resources", "value" or "data"'
 # JSON's own whitespace: str.strip() would also eat e.g. U+00A0, which json.loads rejects.
@@ -219,7 +220,7 @@ def _unwrap(document: Any, path: str, inventory: Inventory) -> list[Any]:
         return document
     if not isinstance(document, dict):
         raise InputError(f"the top-level JSON value is {_kind(document)}; {_SHAPES}", path)
-    keys = [key for key in _WRAPPER_KEYS if key in document]
+    keys = [key for key in INVENTORY_WRAPPERS if key in document]
     if not keys:
         raise InputError(f"unknown top-level shape; {_SHAPES}", path)
     if len(keys) > 1:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputError
+from auditor.inventory import INVENTORY_WRAPPERS
 from auditor.model import Severity, Status
 from auditor.reporters.jsonreport import SCHEMA_VERSION
 
@@ -41,6 +42,10 @@ def load_report(path: Source) -> dict[str, Any]:
 
 def check_report(data: object, source: Source) -> dict[str, Any]:
     """`data` itself when it has the shape of a JSON report of this schema version, else InputError."""
+    if _is_inventory(data):
+        raise InputError(
+            "this is a snapshot, not a report: give the JSON report of a scan (amlaudit scan --format json)", source
+        )
     if not isinstance(data, dict):
         raise InputError("not an amlaudit JSON report: the document is not an object", source)
     if data.get("schema_version") != SCHEMA_VERSION:
@@ -59,6 +64,15 @@ def check_report(data: object, source: Source) -> dict[str, Any]:
         _check_result(result, f"results[{index}]", source)
     _check_sections(data, source)
     return data
+
+
+def _is_inventory(data: object) -> bool:
+    """An inventory in one of the shapes `scan --inventory` reads: resources, bare or wrapped."""
+    if isinstance(data, dict):
+        if "results" in data:
+            return False
+        data = next((data[key] for key in INVENTORY_WRAPPERS if isinstance(data.get(key), list)), None)
+    return isinstance(data, list) and any(isinstance(item, dict) and "type" in item and "id" in item for item in data)
 
 
 def _check_sections(data: dict[str, Any], source: Source) -> None:

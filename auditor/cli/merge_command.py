@@ -56,8 +56,12 @@ def merge(
     check_destinations(formats, output, output_dir)
     try:
         loaded_rules = load_rules(rules_dirs)
-        merged = merge_reports([(str(path), load_report(path)) for path in reports])
+        merged = merge_reports([(str(path), load_report(path)) for path in reports], warn=_warn)
     except InputError as err:
         raise UserError(str(err)) from None
     emit(merged, loaded_rules, formats, output, output_dir, RenderOptions(sarif_include_passing))
     click.get_current_context().exit(exit_code(merged["results"], fail_on, fail_on_unknown))
+
+
+def _warn(message: str) -> None:
+    click.echo(f"amlaudit: warning: {message}", err=True)

@@ -218,7 +218,8 @@ def _scan(request: ScanRequest) -> None:
             diagrams=diagram_source(scan_result.topology) if scan_result.topology else None,
         ),
     )
-    for warning in scan_result.warnings:
+    # The scan's warnings, and those of the passes after it (a baseline of another scope).
+    for warning in report.get("warnings", []):
         click.echo(f"amlaudit: warning: {warning}", err=True)
     click.get_current_context().exit(exit_code(report["results"], request.fail_on, request.fail_on_unknown))
 

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from auditor.arm import name_of
 from auditor.model import STATUS_ORDER, Severity, Status
-from auditor.reporters.explain import evidence_entries, how_to_decide, missing_data
+from auditor.reporters.explain import evidence_entries, first_few, how_to_decide, missing_data
 from auditor.reporters.jsonreport import Report
 from auditor.reporters.plainconsole import WHOLE_LINE, PlainConsole
 from auditor.reporters.text import shown
@@ -241,7 +241,7 @@ def _finding(result: Mapping[str, Any]) -> list[tuple[str, Text]]:
     paragraphs = [("", heading), ("resource: ", resource), ("", _plain(result["message"]))]
     paragraphs += [("evidence: ", _plain(line)) for line in evidence_entries(result.get("evidence") or {})]
     if result["status"] == Status.UNKNOWN:
-        paragraphs += [("missing: ", _plain(gap)) for gap in missing_data(result)]
+        paragraphs += [("missing: ", _plain(gap)) for gap in first_few(missing_data(result))]
         paragraphs += [("to decide: ", _plain(step)) for step in how_to_decide(result)]
     else:
         paragraphs.append(("fix: ", _plain(result["remediation"])))

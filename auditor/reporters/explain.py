@@ -106,12 +106,24 @@ def _flat(value: Any) -> list[str]:
 
 
 def how_to_decide(result: Mapping[str, Any]) -> list[str]:
-    """How to give amlaudit what an unknown result lacks: one step per gap, duplicates merged."""
+    """How to give amlaudit what an unknown result lacks: one step per gap, duplicates merged.
+
+    A refused or failed read comes first: the resources it hid are often the absent ones named
+    after it. At most `SHOWN_ENTRIES` steps, then how many more there are.
+    """
     workspace_subscription = _subscription(str(result.get("workspace_id", "")))
-    steps: dict[str, None] = {}
-    for gap in missing_data(result) or [str(result.get("message", ""))]:
-        steps[_step(gap, workspace_subscription)] = None
-    return list(steps)
+    gaps = missing_data(result) or [str(result.get("message", ""))]
+    gaps.sort(key=lambda gap: _COLLECTION_ERROR.search(gap) is None)
+    steps = list(dict.fromkeys(_step(gap, workspace_subscription) for gap in gaps))
+    return first_few(steps)
+
+
+def first_few(lines: list[str]) -> list[str]:
+    """The first `SHOWN_ENTRIES` lines, then how many more the JSON report's evidence holds."""
+    if len(lines) <= SHOWN_ENTRIES:
+        return lines
+    more = len(lines) - SHOWN_ENTRIES
+    return [*lines[:SHOWN_ENTRIES], f"(+{more} more like these in the evidence of the JSON report)"]
 
 
 def _step(gap: str, workspace_subscription: str | None) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from auditor.arm import name_of
 from auditor.model import Rule, Status
 from auditor.reporters.diagrams import DiagramSource, markdown_section
+from auditor.reporters.explain import evidence_entries, how_to_decide
 from auditor.reporters.text import markdown_code, markdown_text
 from auditor.reporters.views import (
     ATTENTION_STATUSES,
@@ -79,7 +80,9 @@ def _lines(report: Mapping[str, Any], rules: Sequence[Rule], diagrams: DiagramSo
             yield from ("", f"## {heading} ({sum(len(members) for _, members in by_level)})")
         for severity, members in by_level:
             rows = (_finding_row(result, names, links) for result in members)
-            table = _table(["Rule", "Workspace", "Resource", "Message", "Fix"], rows)
+            # An unknown result says what would decide it rather than how to fix a failure.
+            last = "To decide" if status == Status.UNKNOWN else "Fix"
+            table = _table(["Rule", "Workspace", "Resource", "Message", "Evidence", last], rows)
             yield from ("", f"### {severity.capitalize()} ({len(members)})", "")
             yield from _folded(f"{len(members)} results", len(members) + 2, table)
     waived = [result for result in report["results"] if result["status"] == Status.WAIVED]
@@ -119,7 +122,10 @@ def _finding_row(result: Mapping[str, Any], names: Mapping[str, str], links: Map
         _text(workspace_label(names, result["workspace_id"])),
         _code(name_of(result["resource_id"])),
         _text(result.get("message", "")),
-        _text(result.get("remediation", "")),
+        "<br>".join(_text(line) for line in evidence_entries(result.get("evidence") or {}, short_ids=True)) or "—",
+        "<br>".join(_text(step) for step in how_to_decide(result))
+        if result["status"] == Status.UNKNOWN
+        else _text(result.get("remediation", "")),
     ]
 
 

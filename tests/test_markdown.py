@@ -55,7 +55,7 @@ def test_failing_and_unknown_results_by_severity_with_fix() -> None:
     failing = section(text, "## Failing (10)")
     headings = re.findall(r"^### (\w+) \((\d+)\)$", failing, re.MULTILINE)
     assert headings == [("Critical", "2"), ("High", "2"), ("Medium", "2"), ("Low", "2"), ("Info", "2")]
-    assert "| Rule | Workspace | Resource | Message | Fix |" in failing
+    assert "| Rule | Workspace | Resource | Message | Evidence | Fix |" in failing
     row = next(line for line in failing.splitlines() if "`stmlwprodfail`" in line and "AML-WS-003" in line)
     assert "[`AML-WS-003`][AML-WS-003]" in row
     assert "\n[AML-WS-003]: https://learn.microsoft.com/" in text

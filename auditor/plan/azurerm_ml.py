@@ -5,6 +5,23 @@ from __future__ import annotations
 from auditor.plan.azurerm_common import ML, OUTBOUND, PRIVATE_LINK_ACCESS, RG, STORAGE_ACLS
 from auditor.plan.mapping import Block, F, Mapping
 
+
+def _datastore(kind: str, storage: str, identity: str, datastore_type: str, is_default: bool = False) -> Mapping:
+    """The three azurerm datastore types differ in their attribute names alone."""
+    fields = (
+        F("properties.accountName", storage, "account"),
+        F("properties.serviceDataAccessAuthIdentity", identity),
+        *((F("properties.isDefault", "is_default"),) if is_default else ()),
+    )
+    return Mapping(
+        f"azurerm_machine_learning_datastore_{kind}",
+        f"{ML}/datastores",
+        "{workspace_id}/datastores/{name}",
+        fields,
+        const=(("properties.datastoreType", datastore_type),),
+    )
+
+
 ML_MAPPINGS: tuple[Mapping, ...] = (
     Mapping(
         "azurerm_machine_learning_workspace",
@@ -107,37 +124,9 @@ ML_MAPPINGS: tuple[Mapping, ...] = (
         ),
         const=(("properties.computeType", "AKS"),),
     ),
-    Mapping(
-        "azurerm_machine_learning_datastore_blobstorage",
-        f"{ML}/datastores",
-        "{workspace_id}/datastores/{name}",
-        (
-            F("properties.accountName", "storage_container_id", "account"),
-            F("properties.serviceDataAccessAuthIdentity", "service_data_auth_identity"),
-            F("properties.isDefault", "is_default"),
-        ),
-        const=(("properties.datastoreType", "AzureBlob"),),
-    ),
-    Mapping(
-        "azurerm_machine_learning_datastore_fileshare",
-        f"{ML}/datastores",
-        "{workspace_id}/datastores/{name}",
-        (
-            F("properties.accountName", "storage_fileshare_id", "account"),
-            F("properties.serviceDataAccessAuthIdentity", "service_data_identity"),
-        ),
-        const=(("properties.datastoreType", "AzureFile"),),
-    ),
-    Mapping(
-        "azurerm_machine_learning_datastore_datalake_gen2",
-        f"{ML}/datastores",
-        "{workspace_id}/datastores/{name}",
-        (
-            F("properties.accountName", "storage_container_id", "account"),
-            F("properties.serviceDataAccessAuthIdentity", "service_data_identity"),
-        ),
-        const=(("properties.datastoreType", "AzureDataLakeGen2"),),
-    ),
+    _datastore("blobstorage", "storage_container_id", "service_data_auth_identity", "AzureBlob", is_default=True),
+    _datastore("fileshare", "storage_fileshare_id", "service_data_identity", "AzureFile"),
+    _datastore("datalake_gen2", "storage_container_id", "service_data_identity", "AzureDataLakeGen2"),
     Mapping(
         "azurerm_storage_account",
         "Microsoft.Storage/storageAccounts",

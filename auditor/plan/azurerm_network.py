@@ -13,6 +13,18 @@ from auditor.plan.azurerm_common import (
 )
 from auditor.plan.mapping import Block, F, Mapping
 
+
+def _subnet_association(kind: str, attribute: str, arm_property: str) -> Mapping:
+    """`azurerm_subnet_<kind>_association`: sets one reference of the subnet."""
+    return Mapping(
+        f"azurerm_subnet_{kind}_association",
+        f"{NET}/virtualNetworks/subnets",
+        "{subnet_id}",
+        (F("id", attribute),),
+        patch=(f"properties.{arm_property}", "set"),
+    )
+
+
 NETWORK_MAPPINGS: tuple[Mapping, ...] = (
     Mapping(
         "azurerm_private_endpoint",
@@ -78,27 +90,9 @@ NETWORK_MAPPINGS: tuple[Mapping, ...] = (
             ),
         ),
     ),
-    Mapping(
-        "azurerm_subnet_network_security_group_association",
-        f"{NET}/virtualNetworks/subnets",
-        "{subnet_id}",
-        (F("id", "network_security_group_id"),),
-        patch=("properties.networkSecurityGroup", "set"),
-    ),
-    Mapping(
-        "azurerm_subnet_route_table_association",
-        f"{NET}/virtualNetworks/subnets",
-        "{subnet_id}",
-        (F("id", "route_table_id"),),
-        patch=("properties.routeTable", "set"),
-    ),
-    Mapping(
-        "azurerm_subnet_nat_gateway_association",
-        f"{NET}/virtualNetworks/subnets",
-        "{subnet_id}",
-        (F("id", "nat_gateway_id"),),
-        patch=("properties.natGateway", "set"),
-    ),
+    _subnet_association("network_security_group", "network_security_group_id", "networkSecurityGroup"),
+    _subnet_association("route_table", "route_table_id", "routeTable"),
+    _subnet_association("nat_gateway", "nat_gateway_id", "natGateway"),
     Mapping(
         "azurerm_virtual_network_peering",
         f"{NET}/virtualNetworks/virtualNetworkPeerings",
@@ -204,15 +198,7 @@ NETWORK_MAPPINGS: tuple[Mapping, ...] = (
             F("location", "location"),
             F("properties.gatewayType", "type"),
             F("properties.vpnType", "vpn_type"),
-            Block(
-                "properties.ipConfigurations",
-                "ip_configuration",
-                (
-                    F("name", "name"),
-                    F("properties.subnet", "subnet_id", "ref"),
-                    F("properties.publicIPAddress", "public_ip_address_id", "ref"),
-                ),
-            ),
+            IP_CONFIGURATION,
         ),
     ),
     Mapping(

@@ -7,7 +7,7 @@ from typing import Any
 
 from auditor.arm import name_of
 from auditor.plan.mapping import CONVERSIONS, Block, F, Mapping
-from auditor.plan.model import Change, Patch, Plan, missing_data
+from auditor.plan.model import Change, Patch, Plan, missing_data, set_path
 from auditor.plan.pending import KNOWN_AFTER_APPLY, PLACEHOLDER_PREFIX
 from auditor.plan.values import UNKNOWN, Values
 
@@ -77,7 +77,7 @@ class Builder:
     def body(self, mapping: Mapping, values: Values, rid: str) -> dict[str, Any]:
         resource: dict[str, Any] = {"id": rid, "name": name_of(rid), "type": mapping.arm_type}
         for path, value in mapping.const:
-            _set(resource, path.split("."), value)
+            set_path(resource, path.split("."), value)
         _merge(resource, _fields(mapping.fields, values, ()))
         settled: dict[str, Any] = self.settle(resource, mapping.arm_type, values.address, rid)
         return settled
@@ -185,14 +185,14 @@ def _fields(fields: tuple[F | Block, ...], values: Values, prefix: tuple[str | i
                 value = (
                     UNKNOWN if field.conv not in _ELEMENTWISE and _has_unknown(value) else _convert(field.conv, value)
                 )
-            _set(out, path, value)
+            set_path(out, path, value)
             continue
         block_path = (*prefix, *_tf_path(field.tf))
         items = values.get(block_path)
         if items is None or (items is UNKNOWN and field.children_elsewhere):
             continue
         if items is UNKNOWN or not isinstance(items, list):
-            _set(out, path, UNKNOWN if items is UNKNOWN else [])
+            set_path(out, path, UNKNOWN if items is UNKNOWN else [])
             continue
         entries = list(_get(out, path) or [])
         for index in range(len(items)):
@@ -202,10 +202,10 @@ def _fields(fields: tuple[F | Block, ...], values: Values, prefix: tuple[str | i
                     continue
             entry: dict[str, Any] = {}
             for const_path, const in field.const:
-                _set(entry, const_path.split("."), const)
+                set_path(entry, const_path.split("."), const)
             _merge(entry, _fields(field.item, values, (*block_path, index)))
             entries.append(entry)
-        _set(out, path, entries)
+        set_path(out, path, entries)
     return out
 
 
@@ -232,15 +232,6 @@ def _get(data: dict[str, Any], path: list[str]) -> Any:
             return None
         data = data.get(key)  # type: ignore[assignment]
     return data
-
-
-def _set(data: dict[str, Any], path: list[str], value: Any) -> None:
-    for key in path[:-1]:
-        child = data.get(key)
-        if not isinstance(child, dict):
-            child = data[key] = {}
-        data = child
-    data[path[-1]] = value
 
 
 def _merge(target: dict[str, Any], value: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -74,3 +75,13 @@ def missing_data(scope: str | None, resource_types: list[str], code: str, messag
     if scope:
         entry["scope"] = scope
     return entry
+
+
+def set_path(data: dict[str, Any], path: Sequence[str], value: Any) -> None:
+    """Write `value` at `path`, making the objects on the way (replacing what is not one)."""
+    for key in path[:-1]:
+        child = data.get(key)
+        if not isinstance(child, dict):
+            child = data[key] = {}
+        data = child
+    data[path[-1]] = value

@@ -17,7 +17,7 @@ from typing import Any
 from auditor.arm import as_list, dig, lid, name_of, parent_of, props, ref_id
 from auditor.errors import InputError
 from auditor.inventory import Inventory
-from auditor.plan.model import ASSUMED_KEY, Patch, Plan
+from auditor.plan.model import ASSUMED_KEY, Patch, Plan, set_path
 from auditor.plan.types import INLINE_CHILDREN, PEERING, PRIVATE_ENDPOINT, SECURITY_RULE, VNET
 
 Resource = dict[str, Any]
@@ -100,7 +100,7 @@ class _State:
             if dig(body, *path) is not None:
                 relisted.add((key, segment))
             elif previous is not None and dig(previous, *path) is not None:
-                _set(body, path, dig(previous, *path))
+                set_path(body, path, dig(previous, *path))
         self.resources[key] = body
         self.planned.add(key)
         self.owned.add(key)
@@ -147,14 +147,16 @@ class _State:
             )
             return
         if patch.mode == "set":
-            _set(target, patch.path, copy.deepcopy(patch.value))
+            set_path(target, patch.path, copy.deepcopy(patch.value))
         elif patch.mode == "merge" and isinstance(patch.value, dict):
             self.resources[lid(patch.target_id)] = _merged(target, patch.value)
         elif patch.mode == "remove":
-            _set(target, patch.path, [e for e in as_list(dig(target, *patch.path)) if not _same_name(e, patch.value)])
+            set_path(
+                target, patch.path, [e for e in as_list(dig(target, *patch.path)) if not _same_name(e, patch.value)]
+            )
         else:
             entries = [e for e in as_list(dig(target, *patch.path)) if not _same_name(e, patch.value)]
-            _set(target, patch.path, [*entries, copy.deepcopy(patch.value)])
+            set_path(target, patch.path, [*entries, copy.deepcopy(patch.value)])
 
     def assume_read_only(self) -> None:
         """Fill the read-only fields the rules need in planned resources (see the module's docstring)."""
@@ -245,7 +247,7 @@ def _drop_inline_child(parent: Resource, child_id: str) -> None:
         entries = dig(parent, *path)
         if inline_segment == segment and isinstance(entries, list):
             kept = [e for e in entries if not (isinstance(e, dict) and str(e.get("name", "")).lower() == name)]
-            _set(parent, path, kept)
+            set_path(parent, path, kept)
 
 
 def _ancestors(key: str) -> list[str]:
@@ -273,15 +275,6 @@ def _same_name(entry: Any, value: Any) -> bool:
         return False
     key = "name" if value.get("name") else "id"
     return str(entry.get(key) or "").lower() == str(value.get(key) or "").lower() != ""
-
-
-def _set(data: dict[str, Any], path: Sequence[str], value: Any) -> None:
-    for key in path[:-1]:
-        child = data.get(key)
-        if not isinstance(child, dict):
-            child = data[key] = {}
-        data = child
-    data[path[-1]] = value
 
 
 def _merged(base: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:

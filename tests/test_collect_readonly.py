@@ -22,7 +22,7 @@ from auditor.collect import Scope, collect_snapshot
 from auditor.collect import resource_types as rt
 from auditor.collect.clients import Clients
 from auditor.collect.credentials import StaticTokenCredential
-from auditor.collect.policies import Deadline, ReadOnlyViolation
+from auditor.collect.policies import Deadline, ForeignHostRefused, ReadOnlyViolation
 
 SECRET_LISTING = re.compile(r"list\w*keys|listsecrets|listcredentials|/keys(/|$)|/secrets(/|$)|regenerate", re.I)
 GRAPH = "/providers/microsoft.resourcegraph/resources"
@@ -88,18 +88,26 @@ def test_sdk_pipelines_leave_out_provider_registration(fake_arm: FakeArm) -> Non
 
 
 @pytest.mark.parametrize(
-    ("method", "url"),
+    ("method", "url", "refusal"),
     [
-        ("PUT", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st"),
-        ("POST", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st/listKeys"),
-        ("POST", "/subscriptions/s/providers/Microsoft.Network/register"),
-        ("GET", "https://attacker.example/subscriptions/s"),
+        ("PUT", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st", ReadOnlyViolation),
+        (
+            "POST",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st/listKeys",
+            ReadOnlyViolation,
+        ),
+        ("POST", "/subscriptions/s/providers/Microsoft.Network/register", ReadOnlyViolation),
+        # A foreign host is a read error to record, not a bug that stops the collection.
+        ("GET", "https://attacker.example/subscriptions/s", ForeignHostRefused),
+        ("GET", "https://127.0.0.1:1/subscriptions/s", ForeignHostRefused),  # same host, another port
     ],
 )
-def test_writes_and_foreign_hosts_are_refused_before_sending(fake_arm: FakeArm, method: str, url: str) -> None:
+def test_writes_and_foreign_hosts_are_refused_before_sending(
+    fake_arm: FakeArm, method: str, url: str, refusal: type[Exception]
+) -> None:
     clients = Clients(fake_settings(fake_arm), StaticTokenCredential("t"), Deadline(None))
     try:
-        with pytest.raises(ReadOnlyViolation):
+        with pytest.raises(refusal):
             clients.rest._client.send_request(HttpRequest(method, clients.rest._client.format_url(url)))
     finally:
         clients.close()

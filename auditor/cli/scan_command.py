@@ -149,6 +149,7 @@ class ScanRequest:
     token_scope: str | None
     ca_bundle: str | None
     timeout: float | None
+    read_timeout: float
     concurrency: int
     quiet: bool
 
@@ -182,6 +183,7 @@ class ScanRequest:
             token_scope=self.token_scope,
             ca_bundle=self.ca_bundle,
             timeout=self.timeout,
+            read_timeout=self.read_timeout,
             concurrency=self.concurrency,
         )
 

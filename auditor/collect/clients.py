@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 from azure.core.credentials import TokenCredential
@@ -18,7 +17,13 @@ from urllib3.util.retry import Retry
 
 from auditor import __version__
 from auditor.collect.pacing import Pacer, PacingPolicy
-from auditor.collect.policies import Deadline, DeadlineRetryPolicy, ReadOnlyPolicy
+from auditor.collect.policies import (
+    Deadline,
+    DeadlineRetryPolicy,
+    ProxiedLinkPolicy,
+    ReadOnlyPolicy,
+    RequestLogPolicy,
+)
 from auditor.collect.rest import Rest
 from auditor.collect.settings import ConnectionSettings
 
@@ -40,11 +45,12 @@ class Clients:
         # One per collection, shared by every client: ARM counts reads per subscription, whichever
         # SDK sends them.
         self._pacer = Pacer(settings.read_burst, settings.read_refill, deadline)
-        self._host = urlsplit(settings.endpoint).hostname or ""
         self._transport = RequestsTransport(
             session=_session(settings.concurrency),
             session_owner=True,
             connection_verify=settings.ca_bundle or True,
+            connection_timeout=settings.read_timeout,
+            read_timeout=settings.read_timeout,
         )
         self._lock = threading.Lock()
         self._clients: dict[tuple[Callable[..., Any], str | None], Any] = {}
@@ -53,8 +59,11 @@ class Clients:
         )
 
     def policies(self) -> list[Any]:
-        """A fresh policy list: the generated clients' default order, minus provider registration."""
+        """A fresh policy list: the generated clients' default order, minus provider registration,
+        plus nextLinks through a proxy first and the `--verbose` request log last (one per attempt)."""
+        settings = self.settings
         return [
+            *([ProxiedLinkPolicy(settings.endpoint, settings.cloud_endpoint)] if settings.proxied else []),
             policies.RequestIdPolicy(),
             policies.HeadersPolicy(),
             policies.UserAgentPolicy(user_agent=f"amlaudit/{__version__}"),
@@ -63,12 +72,14 @@ class Clients:
             policies.RedirectPolicy(),
             DeadlineRetryPolicy(
                 self._deadline,
-                retry_total=self.settings.retry_total,
-                retry_backoff_factor=self.settings.retry_backoff_factor,
-                retry_backoff_max=self.settings.retry_backoff_max,
+                settings.read_timeout,
+                retry_total=settings.retry_total,
+                retry_read=settings.retry_read,
+                retry_backoff_factor=settings.retry_backoff_factor,
+                retry_backoff_max=settings.retry_backoff_max,
             ),
-            ReadOnlyPolicy(self._host),
-            ARMChallengeAuthenticationPolicy(self._credential, self.settings.scope),
+            ReadOnlyPolicy(settings.endpoint),
+            ARMChallengeAuthenticationPolicy(self._credential, settings.scope),
             policies.CustomHookPolicy(),
             policies.NetworkTraceLoggingPolicy(),
             policies.DistributedTracingPolicy(),

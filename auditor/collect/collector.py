@@ -15,12 +15,13 @@ from azure.core.exceptions import ClientAuthenticationError
 from auditor.collect import resource_types as rt
 from auditor.collect.clients import Clients
 from auditor.collect.crawl import Crawl
-from auditor.collect.credentials import build_credential
+from auditor.collect.credentials import build_credential, no_token_message
 from auditor.collect.discovery import CollectionError, discover, select_workspaces
 from auditor.collect.policies import Deadline
 from auditor.collect.progress import Progress
 from auditor.collect.scheduler import Scheduler
 from auditor.collect.scope import Scope
+from auditor.collect.sdklog import sdk_logging
 from auditor.collect.settings import ConnectionSettings
 from auditor.collect.snapshot import build_snapshot
 
@@ -36,11 +37,19 @@ def collect_snapshot(scope: Scope, settings: ConnectionSettings, progress: bool 
     token can be had, the subscriptions of a tenant or management group cannot be listed, or a
     workspace named in `scope` does not exist.
     """
+    with sdk_logging(settings.diagnostics):
+        return _collect(scope, settings, progress)
+
+
+def _collect(scope: Scope, settings: ConnectionSettings, progress: bool) -> Json:
     credential = build_credential(settings)
     try:
         credential.get_token(settings.scope, tenant_id=settings.tenant)
     except ClientAuthenticationError as exc:
-        raise CollectionError(f"no ARM token could be obtained: {exc.message}") from exc
+        if settings.diagnostics is not None:
+            for line in str(exc.message or exc).splitlines():
+                settings.diagnostics(f"azure-identity: {line}")
+        raise CollectionError(no_token_message(exc)) from exc
 
     deadline = Deadline(settings.timeout)
     clients = Clients(settings, credential, deadline)

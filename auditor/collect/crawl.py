@@ -92,7 +92,8 @@ class Crawl:
     # Fetching -------------------------------------------------------------------------------
 
     def _recorder(self, scope: str, resource_type: str) -> Callable[[AzureError], None]:
-        return lambda exc: self.errors.append(error_entry(scope, [resource_type], exc))
+        endpoint = self._clients.settings.endpoint
+        return lambda exc: self.errors.append(error_entry(scope, [resource_type], exc, endpoint))
 
     def index(self, subscription: str, resource_type: str, then: Callable[[Index | None], None]) -> None:
         """Every `resource_type` of a subscription (lower-case id), listed once; None if that failed."""

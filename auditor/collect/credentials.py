@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from typing import Any
 
 from azure.core.credentials import AccessToken, TokenCredential
+from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import DefaultAzureCredential
 
 from auditor.collect.settings import ConnectionSettings
@@ -90,3 +92,36 @@ def build_credential(settings: ConnectionSettings) -> TokenCredential:
         additionally_allowed_tenants=[settings.tenant] if settings.tenant else [],
     )
     return SharedTokenCredential(chain, settings.tenant)
+
+
+# azure-identity's class names, as a user would name the source.
+_SOURCES = {
+    "EnvironmentCredential": "environment service principal",
+    "WorkloadIdentityCredential": "workload identity",
+    "ManagedIdentityCredential": "managed identity",
+    "SharedTokenCacheCredential": "shared token cache",
+    "VisualStudioCodeCredential": "VS Code",
+    "AzureCliCredential": "Azure CLI",
+    "AzurePowerShellCredential": "Azure PowerShell",
+    "AzureDeveloperCliCredential": "Azure Developer CLI",
+    "BrokerCredential": "broker",
+}
+_ATTEMPTED = re.compile(r"^\s+(\w+Credential):", re.MULTILINE)
+LOGIN_HINT = (
+    "log in with `az login`, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (a service principal), "
+    f"or put a token in {ACCESS_TOKEN_ENV}"
+)
+
+
+def no_token_message(exc: ClientAuthenticationError) -> str:
+    """One line for a credential that gave no token: which sources were tried, and how to log in.
+
+    azure-identity's own text (a dozen lines, one per credential of the chain) is for `--verbose`.
+    """
+    detail = str(exc.message or exc)
+    names = _ATTEMPTED.findall(detail)
+    if names:
+        tried = ", ".join([f"{ACCESS_TOKEN_ENV} (unset)", *(_SOURCES.get(n, n) for n in names)])
+        return f"no Azure credentials found (tried {tried}): {LOGIN_HINT}"
+    first = next((line.strip() for line in detail.splitlines() if line.strip()), type(exc).__name__)
+    return f"no ARM token could be obtained: {first}; {LOGIN_HINT}"

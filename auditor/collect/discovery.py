@@ -10,6 +10,7 @@ from azure.core.exceptions import AzureError
 from auditor.arm import name_of, resource_group_of, subscription_of
 from auditor.collect import graph
 from auditor.collect import resource_types as rt
+from auditor.collect.causes import cause_of
 from auditor.collect.clients import Clients
 from auditor.collect.index import Index
 from auditor.collect.scheduler import Scheduler
@@ -20,7 +21,15 @@ Json = dict[str, Any]
 
 
 class CollectionError(Exception):
-    """The collection cannot start, or cannot find what it was asked to audit."""
+    """The collection cannot start, or cannot find what it was asked to audit.
+
+    `incomplete` when it is read errors that hid it (a listing failed): data is missing, rather
+    than the request being wrong.
+    """
+
+    def __init__(self, message: str, *, incomplete: bool = False) -> None:
+        super().__init__(message)
+        self.incomplete = incomplete
 
 
 @dataclass
@@ -48,7 +57,8 @@ def discover(scope: Scope, clients: Clients, scheduler: Scheduler) -> Discovery:
             ids = [s.subscription_id for s in subscriptions]
             rows = graph.resources(clients, ids)
         except AzureError as exc:
-            raise CollectionError(f"Resource Graph could not be read: {str(exc).splitlines()[0]}") from exc
+            cause = cause_of(exc, clients.settings.endpoint)
+            raise CollectionError(f"Resource Graph could not be read: {cause.message}", incomplete=True) from exc
         return Discovery(
             subscriptions=ids,
             tenants={s.tenant_id for s in subscriptions if s.tenant_id},
@@ -77,7 +87,7 @@ def _list_workspaces(clients: Clients, scheduler: Scheduler, scope: str, discove
         discovery.found.extend(i["id"] for i in items or [] if isinstance(i.get("id"), str))
 
     def failed(exc: AzureError) -> None:
-        discovery.errors.append(error_entry(scope, [rt.WORKSPACES], exc))
+        discovery.errors.append(error_entry(scope, [rt.WORKSPACES], exc, clients.settings.endpoint))
 
     scheduler.fetch(("discover", scope.lower()), lambda: rt.SCOPE_LISTS[rt.WORKSPACES](clients, scope), take, failed)
 
@@ -107,8 +117,9 @@ def select_workspaces(scope: Scope, discovery: Discovery) -> list[str]:
             missing.append(name)
         targets.extend(matches)
     if missing:
-        failed = "; ".join(f"{e['scope']}: {e['code']}" for e in discovery.errors)
+        failed = "; ".join(f"{e['scope']}: {e['message']}" for e in discovery.errors)
         raise CollectionError(
-            f"no workspace named {', '.join(missing)} in scope" + (f" (listing failed: {failed})" if failed else "")
+            f"no workspace named {', '.join(missing)} in scope" + (f" (listing failed: {failed})" if failed else ""),
+            incomplete=bool(failed),
         )
     return targets

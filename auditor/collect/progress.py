@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 
+from auditor.collect.outcome import plural
+
 
 class Progress:
     """A live line on stderr while collecting; nothing when disabled."""
@@ -29,4 +31,6 @@ class Progress:
             yield
 
     def report(self, done: int, pending: int, resources: int) -> None:
-        self._update(f"Collecting: {done} requests answered, {pending} in flight, {resources} resources")
+        self._update(
+            f"Collecting: {plural(done, 'request')} answered, {pending} in flight, {plural(resources, 'resource')}"
+        )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import queue
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from azure.core.exceptions import AzureError
+from azure.core.exceptions import AzureError, DecodeError
 
 from auditor.collect.policies import CollectionTimeout, Deadline
 
@@ -74,6 +75,9 @@ class Scheduler:
                 value, error = future.result(), None
             except AzureError as exc:
                 value, error = None, exc
+            except json.JSONDecodeError as exc:
+                # The SDK pagers parse list pages without wrapping the parser's error.
+                value, error = None, DecodeError(f"answer is not JSON: {exc}", error=exc)
             self._settle(key, value, error)
 
     def _give_up(self) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 
@@ -18,6 +20,11 @@ T = TypeVar("T")
 # ARM's read bucket per subscription and principal: its burst, and its refill in reads a second.
 ARM_READ_BURST = 250
 ARM_READ_REFILL = 25.0
+# A compliance job must end even when ARM (or a proxy) stops answering: the whole collection gets
+# half an hour, each request a minute to connect and to deliver each read, with two more tries.
+DEFAULT_TIMEOUT = 1800.0
+DEFAULT_READ_TIMEOUT = 60.0
+DEFAULT_READ_RETRIES = 2
 
 
 @dataclass(frozen=True)
@@ -66,17 +73,22 @@ class ConnectionSettings:
     arm_endpoint: str | None = None
     token_scope: str | None = None
     ca_bundle: str | None = None
-    timeout: float | None = None
+    timeout: float | None = DEFAULT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
     concurrency: int = 8
     retry_total: int = 10
+    retry_read: int = DEFAULT_READ_RETRIES
     retry_backoff_factor: float = 0.8
     retry_backoff_max: float = 60.0
     # The read bucket the collector paces itself to (see pacing).
     read_burst: int = ARM_READ_BURST
     read_refill: float = ARM_READ_REFILL
     credential: TokenCredential | None = field(default=None, compare=False, repr=False)
+    # Called with one line per HTTP attempt (`--verbose`): method, path, status, time; never a header.
+    diagnostics: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        """Refuses, before any request, settings that could only fail: ValueError says why."""
         if self.cloud not in CLOUDS:
             raise ValueError(f"unknown cloud {self.cloud!r}; expected one of {', '.join(CLOUDS)}")
         if self.concurrency < 1:
@@ -85,6 +97,12 @@ class ConnectionSettings:
             raise ValueError("timeout must be positive")
         if self.read_burst < 1 or self.read_refill <= 0:
             raise ValueError("the read bucket needs a burst of at least 1 and a positive refill")
+        if self.read_timeout <= 0:
+            raise ValueError("read timeout must be positive")
+        if self.arm_endpoint is not None:
+            check_endpoint(self.arm_endpoint)
+        if self.ca_bundle is not None:
+            check_ca_bundle(self.ca_bundle)
 
     @property
     def endpoint(self) -> str:
@@ -99,6 +117,56 @@ class ConnectionSettings:
     @property
     def authority(self) -> str:
         return CLOUDS[self.cloud].authority
+
+    @property
+    def cloud_endpoint(self) -> str:
+        """The cloud's own ARM, which a proxy given as `--arm-endpoint` stands in front of."""
+        return CLOUDS[self.cloud].arm_endpoint
+
+    @property
+    def proxied(self) -> bool:
+        """Whether ARM is reached through another endpoint than the cloud's own."""
+        return origin(self.endpoint) != origin(self.cloud_endpoint)
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of a URL, the port made explicit for https and http."""
+    parts = urlsplit(url)
+    default = {"https": 443, "http": 80}.get(parts.scheme.lower())
+    try:
+        port = parts.port or default
+    except ValueError:
+        port = None
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def check_endpoint(endpoint: str) -> None:
+    """ValueError unless `endpoint` is an https URL of a host, with at most a path."""
+    try:
+        parts = urlsplit(endpoint)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"malformed --arm-endpoint {endpoint!r}: {exc}") from None
+    if parts.scheme.lower() == "http":
+        raise ValueError(
+            f"--arm-endpoint {endpoint!r} is plain http: amlaudit sends its bearer token over https only, "
+            "where no one on the way can read it"
+        )
+    if parts.scheme.lower() != "https" or not parts.hostname or port == 0:
+        raise ValueError(f"malformed --arm-endpoint {endpoint!r}: expected https://HOST[:PORT][/PATH]")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(
+            f"malformed --arm-endpoint {endpoint!r}: no user, query or fragment, only https://HOST[:PORT][/PATH]"
+        )
+
+
+def check_ca_bundle(path: str) -> None:
+    """ValueError unless `path` is a readable PEM file holding at least one certificate."""
+    try:
+        ssl.create_default_context(cafile=path)
+    except OSError as exc:  # ssl.SSLError is an OSError too
+        reason = getattr(exc, "reason", None) or exc.strerror or str(exc)
+        raise ValueError(f"--ca-bundle {path}: not a readable PEM file of CA certificates ({reason})") from None
 
 
 # By option name, so that `amlaudit scan` can share them.
@@ -122,8 +190,18 @@ CONNECTION_OPTIONS: dict[str, Callable[[Any], Any]] = {
     "timeout": click.option(
         "--timeout",
         type=click.FloatRange(min=0, min_open=True),
-        default=None,
-        help="Overall collection budget in seconds.",
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
+        help="Budget for the whole collection; what is unread when it runs out is recorded as read errors.",
+    ),
+    "read-timeout": click.option(
+        "--read-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_READ_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
+        help=f"Per request: longest wait to connect and for each read; retried {DEFAULT_READ_RETRIES} more times.",
     ),
     "concurrency": click.option(
         "--concurrency",
@@ -147,18 +225,23 @@ def connection_options(command: Callable[..., T]) -> Callable[..., T]:
         token_scope: str | None,
         ca_bundle: str | None,
         timeout: float | None,
+        read_timeout: float,
         concurrency: int,
         **kwargs: Any,
     ) -> T:
-        connection = ConnectionSettings(
-            cloud=cloud,
-            tenant=tenant,
-            arm_endpoint=arm_endpoint,
-            token_scope=token_scope,
-            ca_bundle=ca_bundle,
-            timeout=timeout,
-            concurrency=concurrency,
-        )
+        try:
+            connection = ConnectionSettings(
+                cloud=cloud,
+                tenant=tenant,
+                arm_endpoint=arm_endpoint,
+                token_scope=token_scope,
+                ca_bundle=ca_bundle,
+                timeout=timeout,
+                read_timeout=read_timeout,
+                concurrency=concurrency,
+            )
+        except ValueError as err:
+            raise click.UsageError(str(err)) from None
         return command(*args, connection=connection, **kwargs)
 
     decorated: Callable[..., T] = wrapper

@@ -10,6 +10,7 @@ from typing import Any
 from azure.core.exceptions import AzureError, HttpResponseError
 
 from auditor import __version__
+from auditor.collect.causes import cause_of
 from auditor.output import write_atomic
 
 SCHEMA_VERSION = 1
@@ -17,19 +18,18 @@ SCHEMA_VERSION = 1
 Json = dict[str, Any]
 
 
-def error_entry(scope: str, resource_types: list[str], exc: AzureError) -> Json:
-    """A failed read: where, of what, and ARM's own status, code and message when there was an answer."""
-    status: int | None = None
-    code = type(exc).__name__
-    message = str(exc).splitlines()[0] if str(exc) else code
-    if isinstance(exc, HttpResponseError):
-        status = exc.status_code
-        if exc.error is not None and exc.error.code:
-            code = exc.error.code
-            message = exc.error.message or message
-        elif exc.reason:
-            code = exc.reason
-    return {"scope": scope, "status": status, "code": code, "message": message, "resource_types": resource_types}
+def error_entry(scope: str, resource_types: list[str], exc: AzureError, endpoint: str) -> Json:
+    """A failed read: where, of what, and why: ARM's own status, code and message when there was an
+    answer, else the transport's root cause (TLS, refused, timeout) against `endpoint`."""
+    cause = cause_of(exc, endpoint)
+    status = exc.status_code if isinstance(exc, HttpResponseError) else None
+    return {
+        "scope": scope,
+        "status": status,
+        "code": cause.code,
+        "message": cause.message,
+        "resource_types": resource_types,
+    }
 
 
 def build_snapshot(

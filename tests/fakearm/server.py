@@ -38,6 +38,8 @@ DEFAULT_PAGE_SIZE = 100
 DEFAULT_TENANT = "72f988bf-0000-4000-8000-00000000feed"
 STATS_PATH = "/_fakearm/stats"
 GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
+# Not sent: tells the handler to cut the body short.
+_TRUNCATE = "x-fakearm-truncate"
 
 _DEFAULT_CODES = {
     400: "BadRequest",
@@ -55,7 +57,9 @@ _DEFAULT_CODES = {
 class Fault:
     """Answer requests whose path matches `pattern` (a regex, case-insensitive) with an error.
 
-    `times` limits how many requests get it (None: all); `method` limits it to one verb.
+    `times` limits how many requests get it (None: all); `method` limits it to one verb. `hold`
+    keeps the request waiting that many seconds first (or until `reset()`); `body` replaces the
+    JSON error with these bytes; `truncate` announces the whole body but sends half and hangs up.
     """
 
     pattern: str
@@ -65,6 +69,9 @@ class Fault:
     times: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     method: str | None = None
+    hold: float = 0.0
+    body: bytes | None = None
+    truncate: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         if self.times is not None and self.times <= 0:
@@ -110,11 +117,15 @@ class FakeArm:
         # Requests being answered; not reset, since answers still in flight from a previous test
         # (its deadline passed) bring it back to zero by themselves.
         self._in_flight = 0
+        self._release = threading.Event()
         self.reset()
 
     # Configuration ---------------------------------------------------------------------------
 
     def reset(self) -> None:
+        # Requests held by a previous test's faults are answered now.
+        self._release.set()
+        self._release = threading.Event()
         with self._lock:
             self.store = Store([])
             self.faults: list[Fault] = []
@@ -128,6 +139,8 @@ class FakeArm:
             self.max_in_flight = 0
             # ARM's read bucket per subscription and principal; None answers every read.
             self.throttle: ReadThrottle | None = None
+            # Where nextLinks point (None: this server), as behind a proxy whose upstream is ARM.
+            self.next_link_base: str | None = None
 
     def load(self, resources: list[Json]) -> None:
         self.store = Store(resources)
@@ -167,7 +180,7 @@ class FakeArm:
 
     def respond(
         self, method: str, target: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, Json, dict[str, str]]:
+    ) -> tuple[int, Json | bytes, dict[str, str]]:
         url = urlsplit(target)
         path = unquote(url.path)
         query = {k.lower(): v for k, v in parse_qsl(url.query, keep_blank_values=True)}
@@ -212,7 +225,7 @@ class FakeArm:
 
     def _route(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: Any
-    ) -> tuple[int, Json, dict[str, str]]:
+    ) -> tuple[int, Json | bytes, dict[str, str]]:
         authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         if not authorization.startswith("Bearer "):
             return _error(401, "AuthenticationFailed", "no bearer token")
@@ -233,8 +246,14 @@ class FakeArm:
 
     def _answer(
         self, method: str, path: str, query: dict[str, str], body: Any
-    ) -> tuple[int, Json, dict[str, str]]:
+    ) -> tuple[int, Json | bytes, dict[str, str]]:
         fault = self._injected(method, path)
+        if fault is not None and fault.hold:
+            self._release.wait(fault.hold)
+        if fault is not None and fault.status == 200 and fault.body is None:
+            # Held or cut short, but otherwise the real answer.
+            status, payload, extra = self._serve(method, path, query, body)
+            return status, payload, {**extra, **({_TRUNCATE: "1"} if fault.truncate else {})}
         if fault is not None:
             message = fault.message
             if fault.status == 409 and fault.code in (None, "MissingSubscriptionRegistration") and not message:
@@ -242,7 +261,11 @@ class FakeArm:
                 namespace = (parse(path) or ParsedId(None, None, ("Microsoft.Resources",))).provider_path[0]
                 message = f"The subscription is not registered to use namespace '{namespace}'."
             status, payload, _ = _error(fault.status, fault.code, message)
-            return status, payload, dict(fault.headers)
+            extra = {**fault.headers, **({_TRUNCATE: "1"} if fault.truncate else {})}
+            return status, (payload if fault.body is None else fault.body), extra
+        return self._serve(method, path, query, body)
+
+    def _serve(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Json, dict[str, str]]:
         if "api-version" not in query:
             return _error(400, "MissingApiVersionParameter", "The api-version query parameter is required.")
         if method == "POST" and path.rstrip("/").lower() == GRAPH_PATH:
@@ -295,7 +318,8 @@ class FakeArm:
         if end < len(items):
             # As real ARM does, the nextLink keeps every query parameter, api-version included.
             rest = {k: v for k, v in query.items() if k != "$skiptoken"}
-            page["nextLink"] = f"{self.base_url}{path}?{urlencode({**rest, '$skiptoken': end})}"
+            base = self.next_link_base or self.base_url
+            page["nextLink"] = f"{base}{path}?{urlencode({**rest, '$skiptoken': end})}"
         return 200, page, {}
 
     def _graph(self, request: Json) -> tuple[int, Json, dict[str, str]]:
@@ -387,13 +411,20 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         status, payload, headers = self.server.fake.respond(self.command, self.path, dict(self.headers), body)
-        data = json.dumps(payload).encode("utf-8")
+        raw = isinstance(payload, bytes)
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
+        truncate = headers.pop(_TRUNCATE, None) is not None
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", "text/html" if raw else "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
+        if truncate:
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
         self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle

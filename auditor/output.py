@@ -1,10 +1,18 @@
-"""Writing report files so that a reader never sees half a report."""
+"""Writing report files so that a reader never sees half a report, and nothing at a path is damaged.
+
+A regular file (or a new path) is replaced atomically: written beside, then renamed over. Anything
+else at the path keeps what it is: a character device (`/dev/null`, a terminal), a FIFO or a socket
+is written to directly, and a symlink is followed to its target, which then gets the same
+treatment; renaming over them would turn them into a plain file.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
@@ -44,22 +52,74 @@ def write_atomic(path: Path, text: Text) -> None:
     write_all_atomic({path: text})
 
 
+def check_output_file(path: Path) -> None:
+    """OSError (naming the path) unless a file can be written at `path`: checked before any work."""
+    target = _target(path)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+    if target.exists() and not target.is_file():
+        if not os.access(target, os.W_OK):
+            raise PermissionError(errno.EACCES, "not writable", str(path))
+        return  # written to directly
+    _check_folder(target.parent, str(path))
+
+
+def check_output_dir(path: Path) -> None:
+    """OSError (naming the path) unless reports can be written in the folder `path` (made if need be)."""
+    target = _target(path)
+    if target.exists():
+        if not target.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "is not a folder", str(path))
+        _check_folder(target, str(path))
+        return
+    existing = target.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    _check_folder(existing, str(path))
+
+
+def _check_folder(folder: Path, shown: str) -> None:
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f"{folder} is not a folder", shown)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, f"cannot write in {folder}", shown)
+
+
+def _target(path: Path) -> Path:
+    """Where writing `path` lands: symlinks followed (a dangling one names the file to create)."""
+    return Path(os.path.realpath(path))
+
+
+def _replaceable(target: Path) -> bool:
+    """Whether `target` may be renamed over: a regular file, or nothing yet."""
+    try:
+        return stat.S_ISREG(os.stat(target).st_mode)
+    except FileNotFoundError:
+        return True
+
+
 def write_all_atomic(files: Mapping[Path, Text]) -> None:
     """Write every file to a temporary beside it, then rename them all: an error in any rendering
     or write leaves none of them changed and no temporary behind.
 
     The temporary file sits beside the target so that `os.replace` stays a same-filesystem rename,
-    which POSIX and Windows both perform atomically.
+    which POSIX and Windows both perform atomically. Paths that are not regular files (devices,
+    FIFOs) are written to directly, after every temporary is complete and before the renames.
     """
+    targets = {path: _target(path) for path in files}
+    direct = {path: text for path, text in files.items() if not _replaceable(targets[path])}
     written: list[tuple[Path, Path]] = []
     try:
         for path, text in files.items():
-            temp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+            if path in direct:
+                continue
+            target = targets[path]
+            temp = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
             # os.open with 0o666 lets the umask decide the final permissions, as a plain open()
             # would; tempfile.mkstemp would leave every report readable by its owner only.
             try:
                 fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-                written.append((temp, path))
+                written.append((temp, target))
                 with os.fdopen(fd, "wb") as handle:
                     for batch in batches(text):
                         handle.write(batch.encode("utf-8"))
@@ -68,8 +128,10 @@ def write_all_atomic(files: Mapping[Path, Text]) -> None:
             except OSError as err:
                 # Name the report, not its temporary file.
                 raise OSError(err.errno, err.strerror, str(path)) from err
-        for temp, path in written:
-            os.replace(temp, path)
+        for path, text in direct.items():
+            _write_directly(path, targets[path], text)
+        for temp, target in written:
+            os.replace(temp, target)
     except BaseException:
         for temp, _ in written:
             with contextlib.suppress(OSError):
@@ -77,6 +139,15 @@ def write_all_atomic(files: Mapping[Path, Text]) -> None:
         raise
     for directory in {path.parent for _, path in written}:
         _fsync_directory(directory)
+
+
+def _write_directly(path: Path, target: Path, text: Text) -> None:
+    try:
+        with open(target, "wb") as handle:
+            for batch in batches(text):
+                handle.write(batch.encode("utf-8"))
+    except OSError as err:
+        raise OSError(err.errno, err.strerror, str(path)) from err
 
 
 def _fsync_directory(directory: Path) -> None:

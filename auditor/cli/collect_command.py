@@ -7,8 +7,11 @@ from pathlib import Path
 import click
 
 from auditor.cli.app import cli
-from auditor.cli.errors import UserError, reporting_os_error
+from auditor.cli.errors import reporting_os_error
+from auditor.cli.live import LIVE_RUN_OPTIONS, Incomplete, run_collection, say, summary_line
 from auditor.collect import ConnectionSettings, Scope, connection_options, scope_options
+from auditor.collect.outcome import nothing_read, plural, read_error_line
+from auditor.output import check_output_file
 
 
 @cli.command()
@@ -18,24 +21,34 @@ from auditor.collect import ConnectionSettings, Scope, connection_options, scope
     "--output",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The snapshot file to write (atomically).",
+    help="The snapshot file to write (atomically; a device or FIFO is written to as it is).",
 )
-@click.option("--quiet", is_flag=True, help="No progress display on standard error.")
-def collect(scope: Scope, connection: ConnectionSettings, output: Path, quiet: bool) -> None:
-    """Collect the ARM resources the rules read into a snapshot that `scan --inventory` reads."""
+@LIVE_RUN_OPTIONS["quiet"]
+@LIVE_RUN_OPTIONS["verbose"]
+@LIVE_RUN_OPTIONS["allow-partial"]
+def collect(
+    scope: Scope, connection: ConnectionSettings, output: Path, quiet: bool, verbose: bool, allow_partial: bool
+) -> None:
+    """Collect the ARM resources the rules read into a snapshot that `scan --inventory` reads.
+
+    Exits 3 when any read failed (the snapshot, written anyway, records each error), unless --allow-partial.
+    """
     # Here, not at the top: every command registers at start-up, only this one needs the Azure SDKs.
-    from auditor.collect.collector import CollectionError, collect_snapshot
     from auditor.collect.snapshot import write_snapshot
 
-    try:
-        snapshot = collect_snapshot(scope, connection, progress=not quiet)
-    except CollectionError as err:
-        raise UserError(str(err)) from None
+    with reporting_os_error(output):
+        check_output_file(output)
+    snapshot = run_collection(scope, connection, quiet=quiet, verbose=verbose)
     with reporting_os_error(output):
         write_snapshot(snapshot, output)
-    for error in snapshot["errors"]:
-        click.echo(
-            f"amlaudit: warning: could not read {', '.join(error.get('resource_types') or ['everything'])} "
-            f"at {error.get('scope')}: {error.get('status')} {error.get('code')}",
-            err=True,
+    errors = snapshot["errors"]
+    for error in errors:
+        say(f"warning: {read_error_line(error)}")
+    say(f"{summary_line(snapshot)}; snapshot written to {output}")
+    nothing = nothing_read(len(snapshot["resources"]), errors)
+    if nothing:
+        raise Incomplete(nothing)
+    if errors and not allow_partial:
+        raise Incomplete(
+            f"the snapshot is incomplete: {plural(len(errors), 'read error')} (--allow-partial accepts it)"
         )

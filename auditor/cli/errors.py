@@ -14,6 +14,7 @@ import click
 EXIT_OK = 0
 EXIT_FAILING = 1
 EXIT_ERROR = 2
+EXIT_INCOMPLETE = 3  # read errors hid data that rules needed (live scan or collect), unless --allow-partial
 EXIT_INTERRUPTED = 130  # the shell's 128 + SIGINT
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
+from auditor.cli.errors import reporting_os_error
+from auditor.cli.live import LIVE_RUN_OPTIONS
 from auditor.collect.scope import SCOPE_OPTIONS
 from auditor.collect.settings import CONNECTION_OPTIONS
+from auditor.output import check_output_dir, check_output_file
 from auditor.reporters import FORMATS, ReportFormat
 from auditor.summary import SEVERITIES_DESCENDING
 
@@ -38,16 +42,29 @@ def parse_formats(_ctx: click.Context, _param: click.Parameter, value: str) -> l
 
 def live_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The collector's scope and connection options on `scan` (its `--workspace` is scan's own)."""
-    decorators = [*(o for name, o in SCOPE_OPTIONS.items() if name != "workspace"), *CONNECTION_OPTIONS.values()]
-    decorators.append(click.option("--quiet", is_flag=True, help="No progress display on standard error."))
+    decorators = [
+        *(o for name, o in SCOPE_OPTIONS.items() if name != "workspace"),
+        *CONNECTION_OPTIONS.values(),
+        *LIVE_RUN_OPTIONS.values(),
+    ]
     for decorator in reversed(decorators):
         command = decorator(command)
     return command
 
 
 def check_destinations(formats: Sequence[ReportFormat], output: Path | None, output_dir: Path | None) -> None:
-    """Where reports go: one file or one folder, and a folder for several formats."""
+    """Where reports go: one file or one folder, and a folder for several formats; each one
+    writable, checked before any work (a live scan would otherwise collect for nothing)."""
     if output is not None and output_dir is not None:
         raise click.UsageError("--output and --output-dir exclude each other")
     if len(formats) > 1 and output_dir is None:
         raise click.UsageError("several formats need --output-dir")
+    if output is not None:
+        with reporting_os_error(output):
+            check_output_file(output)
+    if output_dir is not None:
+        with reporting_os_error(output_dir):
+            check_output_dir(output_dir)
+            for fmt in formats:
+                if (output_dir / fmt.filename).is_dir():
+                    raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(output_dir / fmt.filename))

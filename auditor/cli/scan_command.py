@@ -13,9 +13,11 @@ import click
 from auditor.baseline import apply_baseline
 from auditor.cli.app import cli
 from auditor.cli.emit import emit, exit_code
-from auditor.cli.errors import UserError
+from auditor.cli.errors import EXIT_INCOMPLETE, UserError
+from auditor.cli.live import Incomplete, run_collection, say, summary_line
 from auditor.cli.options import FAIL_ON_CHOICES, check_destinations, live_options, parse_formats, rules_dir_option
 from auditor.collect import ConnectionSettings, Scope
+from auditor.collect.outcome import nothing_read, scan_incomplete
 from auditor.diagram import diagram_source
 from auditor.engine import load_rules, scan_inventory
 from auditor.errors import InputError
@@ -152,6 +154,8 @@ class ScanRequest:
     read_timeout: float
     concurrency: int
     quiet: bool
+    verbose: bool
+    allow_partial: bool
 
     @property
     def live(self) -> bool:
@@ -223,7 +227,13 @@ def _scan(request: ScanRequest) -> None:
     # The scan's warnings, and those of the passes after it (a baseline of another scope).
     for warning in report.get("warnings", []):
         click.echo(f"amlaudit: warning: {warning}", err=True)
-    click.get_current_context().exit(exit_code(report["results"], request.fail_on, request.fail_on_unknown))
+    code = exit_code(report["results"], request.fail_on, request.fail_on_unknown)
+    if request.live and not request.allow_partial:
+        why = scan_incomplete(len(inventory.resources), inventory.errors, report["results"])
+        if why:
+            say(f"error: incomplete: {why} (--allow-partial judges on what was read)")
+            code = EXIT_INCOMPLETE
+    click.get_current_context().exit(code)
 
 
 def check_inputs(request: ScanRequest) -> None:
@@ -246,7 +256,7 @@ def read_inputs(request: ScanRequest) -> tuple[Inventory, list[str]]:
     if request.live:
         scope, connection = _live_settings(request)
         inputs = [scope_label(scope)]
-        inventory = _collect(scope, connection, request.quiet, inputs[0])
+        inventory = _collect(scope, connection, request, inputs[0])
     elif request.inventories:
         inputs = list(request.inventories)
         inventory = _load(request.inventories)
@@ -275,14 +285,12 @@ def scope_label(scope: Scope) -> str:
     return "azure:" + ",".join(parts)
 
 
-def _collect(scope: Scope, connection: ConnectionSettings, quiet: bool, label: str) -> Inventory:
-    # Here, not at the top: only the live path pays for importing the Azure SDKs.
-    from auditor.collect.collector import CollectionError, collect_snapshot
-
-    try:
-        snapshot = collect_snapshot(scope, connection, progress=not quiet)
-    except CollectionError as err:
-        raise InputError(str(err), label) from None
+def _collect(scope: Scope, connection: ConnectionSettings, request: ScanRequest, label: str) -> Inventory:
+    snapshot = run_collection(scope, connection, quiet=request.quiet, verbose=request.verbose)
+    say(summary_line(snapshot))
+    nothing = nothing_read(len(snapshot["resources"]), snapshot["errors"])
+    if nothing:
+        raise Incomplete(nothing)
     return inventory_from_snapshot(snapshot, label)
 
 

@@ -86,6 +86,7 @@ class Clients:
             policies.SensitiveHeaderCleanupPolicy(),
             ARMHttpLoggingPolicy(),
             PacingPolicy(self._pacer),
+            *([RequestLogPolicy(settings.diagnostics)] if settings.diagnostics else []),
         ]
 
     def sdk(self, cls: Callable[..., C], subscription: str | None = None, **options: Any) -> C:

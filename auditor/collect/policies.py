@@ -11,7 +11,7 @@ from azure.core.exceptions import AzureError
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import HTTPPolicy, RetryPolicy, SansIOHTTPPolicy
 
-from auditor.collect.settings import origin
+from auditor.collect.urls import origin
 
 # The one non-GET the collector sends: a Resource Graph query is a POST that reads.
 RESOURCE_GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"

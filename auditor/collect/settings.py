@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     # Typing only: offline commands read these options and never import the Azure SDKs.
     from azure.core.credentials import TokenCredential
 
+from auditor.collect.urls import origin
+
 T = TypeVar("T")
 
 # ARM's read bucket per subscription and principal: its burst, and its refill in reads a second.
@@ -127,17 +129,6 @@ class ConnectionSettings:
     def proxied(self) -> bool:
         """Whether ARM is reached through another endpoint than the cloud's own."""
         return origin(self.endpoint) != origin(self.cloud_endpoint)
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """Scheme, host and port of a URL, the port made explicit for https and http."""
-    parts = urlsplit(url)
-    default = {"https": 443, "http": 80}.get(parts.scheme.lower())
-    try:
-        port = parts.port or default
-    except ValueError:
-        port = None
-    return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
 def check_endpoint(endpoint: str) -> None:

@@ -8,8 +8,6 @@ edge has a `<title>` (the tooltip) listing the results that mark it.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape as _escape
-
 from auditor.diagram.layout import LEAF_W, LINE, MARGIN, PAD, TITLE_H, Layout, Rect, fit, header_lines, layout
 from auditor.diagram.model import KIND_LABELS, Diagram, Edge, Mark, Node
 from auditor.diagram.text import clean
@@ -286,6 +284,14 @@ def _edge_text(edge: Edge) -> str:
 def _name(nodes: dict[str, Node], key: str) -> str:
     node = nodes.get(key)
     return node.label if node else key
+
+
+def _escape(text: str, entities: dict[str, str] | None = None) -> str:
+    # What xml.sax.saxutils.escape does, without importing urllib and email along with it.
+    text = text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    for character, entity in (entities or {}).items():
+        text = text.replace(character, entity)
+    return text
 
 
 def _text(value: str) -> str:

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from auditor.model import Rule
-from auditor.reporters.console import text_pieces
-from auditor.reporters.diagrams import DiagramSource
-from auditor.reporters.html import html_pieces
-from auditor.reporters.jsonreport import Report, json_pieces
-from auditor.reporters.junit import junit_pieces
-from auditor.reporters.markdown import markdown_pieces
-from auditor.reporters.sarif import sarif_pieces
+from auditor.reporters.jsonreport import Report
+
+if TYPE_CHECKING:
+    from auditor.reporters.diagrams import DiagramSource
 
 
 @dataclass(frozen=True)
@@ -36,21 +34,55 @@ class ReportFormat:
     render: Callable[[Report, Sequence[Rule], RenderOptions], str | Iterable[str]]
 
 
+# Each writer's module is imported when a report is rendered: commands that only name the formats
+# (`--help`, `--version`, `rules list`) start without rich's layout, XML or the diagram renderers.
+
+
+def _console(report: Report, _rules: Sequence[Rule], _options: RenderOptions) -> Iterable[str]:
+    from auditor.reporters.console import text_pieces
+
+    return text_pieces(report)
+
+
+def _json(report: Report, _rules: Sequence[Rule], _options: RenderOptions) -> Iterable[str]:
+    from auditor.reporters.jsonreport import json_pieces
+
+    return json_pieces(report)
+
+
+def _sarif(report: Report, rules: Sequence[Rule], options: RenderOptions) -> Iterable[str]:
+    from auditor.reporters.sarif import sarif_pieces
+
+    return sarif_pieces(report, rules, include_passing=options.sarif_include_passing)
+
+
+def _junit(report: Report, rules: Sequence[Rule], _options: RenderOptions) -> Iterable[str]:
+    from auditor.reporters.junit import junit_pieces
+
+    return junit_pieces(report, rules)
+
+
+def _markdown(report: Report, rules: Sequence[Rule], options: RenderOptions) -> Iterable[str]:
+    from auditor.reporters.markdown import markdown_pieces
+
+    return markdown_pieces(report, rules, options.diagrams)
+
+
+def _html(report: Report, rules: Sequence[Rule], options: RenderOptions) -> Iterable[str]:
+    from auditor.reporters.html import html_pieces
+
+    return html_pieces(report, rules, options.diagrams)
+
+
 FORMATS: dict[str, ReportFormat] = {
     fmt.name: fmt
     for fmt in (
-        ReportFormat("console", "amlaudit.txt", lambda report, _rules, _opts: text_pieces(report)),
-        ReportFormat("json", "amlaudit.json", lambda report, _rules, _opts: json_pieces(report)),
-        ReportFormat(
-            "sarif",
-            "amlaudit.sarif",
-            lambda report, rules, opts: sarif_pieces(report, rules, include_passing=opts.sarif_include_passing),
-        ),
-        ReportFormat("junit", "amlaudit.junit.xml", lambda report, rules, _opts: junit_pieces(report, rules)),
-        ReportFormat(
-            "markdown", "amlaudit.md", lambda report, rules, opts: markdown_pieces(report, rules, opts.diagrams)
-        ),
-        ReportFormat("html", "amlaudit.html", lambda report, rules, opts: html_pieces(report, rules, opts.diagrams)),
+        ReportFormat("console", "amlaudit.txt", _console),
+        ReportFormat("json", "amlaudit.json", _json),
+        ReportFormat("sarif", "amlaudit.sarif", _sarif),
+        ReportFormat("junit", "amlaudit.junit.xml", _junit),
+        ReportFormat("markdown", "amlaudit.md", _markdown),
+        ReportFormat("html", "amlaudit.html", _html),
     )
 }
 

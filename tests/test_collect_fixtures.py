@@ -72,3 +72,24 @@ def test_scanning_the_collected_snapshot_judges_like_the_fixture(path: Path, res
     collected = Inventory(resources=snapshot["resources"], errors=snapshot["errors"], meta={"cloud": snapshot["cloud"]})
     assert judged(collected) == judged(inventory)
     assert bool(snapshot["errors"]) == bool(inventory.errors)
+
+
+NETWORK_CASES = [INVENTORIES[0], *(p for p in INVENTORIES if p.stem.startswith("net-"))]
+
+
+@pytest.mark.parametrize("path", NETWORK_CASES, ids=lambda p: p.stem)
+def test_resource_graph_ids_in_lower_case_judge_the_same(path: Path) -> None:
+    # Resource Graph answers some types with their ids lower-cased; every reference still resolves.
+    inventory = load_inventory([str(path)])
+    subscriptions = sorted({(subscription_of(r["id"]) or "").lower() for r in inventory.resources} - {""})
+
+    def lower_case_ids() -> None:
+        shared_fake().graph_lower_case_ids = True
+
+    snapshot = collect_inventory_via_fake(
+        inventory.resources, Scope(subscriptions=tuple(subscriptions), resource_graph=True), prepare=lower_case_ids
+    )
+
+    assert any(r["id"] == r["id"].lower() and r["id"] != r["id"].upper() for r in snapshot["resources"])
+    collected = Inventory(resources=snapshot["resources"], errors=snapshot["errors"], meta={"cloud": snapshot["cloud"]})
+    assert judged(collected) == judged(inventory)

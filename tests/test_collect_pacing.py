@@ -12,7 +12,7 @@ from fakearm.tenant import SAMPLE_SUBSCRIPTION, cloned_tenant
 from fakearm.throttle import ReadThrottle
 
 from auditor.collect import Scope, collect_snapshot
-from auditor.collect.pacing import Pacer, ReadBucket, subscription_of_url
+from auditor.collect.pacing import Pacer, ReadBucket, interleaved, subscription_of_url
 from auditor.collect.policies import CollectionTimeout, Deadline
 
 OTHER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
@@ -162,3 +162,9 @@ def test_a_bucket_drained_by_another_client_slows_the_scan_down(fake_arm: FakeAr
     # wave of requests (sent before any answer) is the most that may still be refused.
     assert fake_arm.stats()["throttled"] <= 8
     assert snapshot["errors"] == []
+
+
+def test_workspaces_are_asked_for_one_subscription_after_another_in_turn() -> None:
+    ids = [f"/subscriptions/{s}/resourceGroups/g/providers/P/t/{n}" for s, n in
+           [("a", 1), ("a", 2), ("a", 3), ("B", 1), ("b", 2), ("c", 1)]]
+    assert [i.split("/")[2] + i[-1] for i in interleaved(ids)] == ["a1", "B1", "c1", "a2", "b2", "a3"]

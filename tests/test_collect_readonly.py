@@ -68,7 +68,7 @@ def test_sdk_pipelines_leave_out_provider_registration(fake_arm: FakeArm) -> Non
     settings = fake_settings(fake_arm)
     clients = Clients(settings, StaticTokenCredential("t"), Deadline(None))
     try:
-        sdk_clients: list[Any] = [rt.graph_client(clients)] + [
+        sdk_clients: list[Any] = [
             clients.sdk(cls, SAMPLE_SUBSCRIPTION)
             for cls in (
                 NetworkManagementClient,

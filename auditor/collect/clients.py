@@ -112,9 +112,34 @@ class Clients:
         self._transport.close()
 
 
+class _Session(requests.Session):
+    """Reads the environment's proxy and CA settings once per host rather than once per request.
+
+    requests merges them into every request, walking `os.environ` each time: about a millisecond of
+    CPU, a third of what a read costs the collector. The environment does not change during a
+    collection, and the requests all go to one host.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def merge_environment_settings(
+        self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        parts = urlsplit(url)
+        given = tuple(sorted(proxies.items())) if isinstance(proxies, dict) else proxies
+        key = (parts.scheme, parts.netloc, given, stream, verify, cert)
+        merged = self._merged.get(key)
+        if merged is None:
+            copied = dict(proxies) if isinstance(proxies, dict) else proxies  # the merge fills it in
+            merged = self._merged[key] = super().merge_environment_settings(url, copied, stream, verify, cert)
+        return {name: dict(value) if isinstance(value, dict) else value for name, value in merged.items()}
+
+
 def _session(concurrency: int) -> requests.Session:
     """A session whose pool holds a connection per worker, so none is opened and dropped per request."""
-    session = requests.Session()
+    session = _Session()
     # Retries belong to the pipeline's retry policy, not to urllib3 underneath it.
     adapter = HTTPAdapter(
         pool_connections=4,

@@ -17,6 +17,7 @@ from auditor.collect.clients import Clients
 from auditor.collect.crawl import Crawl
 from auditor.collect.credentials import build_credential, no_token_message
 from auditor.collect.discovery import CollectionError, discover, select_workspaces
+from auditor.collect.pacing import interleaved
 from auditor.collect.policies import Deadline
 from auditor.collect.progress import Progress
 from auditor.collect.scheduler import Scheduler
@@ -75,7 +76,7 @@ def _collect(scope: Scope, settings: ConnectionSettings, progress: bool) -> Json
             targets = select_workspaces(scope, discovery)
             if targets:
                 crawl.prefetch()
-            for workspace_id in targets:
+            for workspace_id in interleaved(targets):
                 crawl.want(workspace_id, target=True)
             scheduler.run()
     finally:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
-
 from auditor.collect import resource_types as rt
 from auditor.collect.clients import Clients
+from auditor.collect.policies import RESOURCE_GRAPH_PATH
 
 Json = dict[str, Any]
 
@@ -84,20 +83,26 @@ def _query(
     subscriptions: list[str] | None = None,
     management_groups: list[str] | None = None,
 ) -> list[Json]:
-    """All rows of a query, page after page; Resource Graph has no pager, only `$skipToken`."""
+    """All rows of a query, page after page; Resource Graph has no pager, only `$skipToken`.
+
+    Sent raw rather than through ResourceGraphClient: its models deserialise every cell of every
+    row, half a second of CPU per page of 1,000, to hand back the same dicts.
+    """
     rows: list[Json] = []
     skip_token: str | None = None
     while True:
-        request = QueryRequest(
-            query=query,
-            subscriptions=subscriptions,
-            management_groups=management_groups,
-            options=QueryRequestOptions(skip_token=skip_token, top=_PAGE_SIZE, result_format="objectArray"),
-        )
-        response = rt.graph_client(clients).resources(request)
-        data: Any = response.data  # objectArray: a list of row objects
+        options: Json = {"$top": _PAGE_SIZE, "resultFormat": "objectArray"}
+        if skip_token:
+            options["$skipToken"] = skip_token
+        request: Json = {"query": query, "options": options}
+        if subscriptions is not None:
+            request["subscriptions"] = subscriptions
+        if management_groups is not None:
+            request["managementGroups"] = management_groups
+        answer = clients.rest.post(RESOURCE_GRAPH_PATH, rt.RESOURCE_GRAPH_API_VERSION, request)
+        data = answer.get("data")  # objectArray: a list of row objects
         rows.extend(row for row in data or [] if isinstance(row, dict))
-        skip_token = response.skip_token
+        skip_token = answer.get("$skipToken")
         if not skip_token:
             return rows
 

@@ -17,12 +17,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from itertools import zip_longest
 from typing import Any
 from urllib.parse import urlsplit
 
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import HTTPPolicy
 
+from auditor.arm import subscription_of
 from auditor.collect.policies import RESOURCE_GRAPH_PATH, CollectionTimeout, Deadline
 
 REMAINING_READS_HEADER = "x-ms-ratelimit-remaining-subscription-reads"
@@ -129,6 +131,19 @@ class Pacer:
             bucket.cancel()
             raise CollectionTimeout(f"the overall timeout leaves no time to wait {delay:.1f}s for ARM's read quota")
         self._sleep(delay)
+
+
+def interleaved(resource_ids: list[str]) -> list[str]:
+    """`resource_ids` taken from each subscription in turn, each subscription's in their order.
+
+    Work is queued in the order it is asked for. Asking for one subscription's workspaces after
+    another's would keep every worker waiting on the first subscription's bucket while the others'
+    stay full; in turn, every bucket is drawn on at once.
+    """
+    lanes: dict[str, list[str]] = {}
+    for resource_id in resource_ids:
+        lanes.setdefault((subscription_of(resource_id) or "").lower(), []).append(resource_id)
+    return [resource_id for turn in zip_longest(*lanes.values()) for resource_id in turn if resource_id is not None]
 
 
 def subscription_of_url(url: str) -> str | None:

@@ -10,7 +10,6 @@ from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.keyvault import KeyVaultManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.privatedns import PrivateDnsManagementClient
-from azure.mgmt.resourcegraph import ResourceGraphClient
 from azure.mgmt.storage import StorageManagementClient
 
 from auditor.arm import name_of, resource_group_of, subscription_of
@@ -140,10 +139,6 @@ def _private_dns(c: Clients, scope: str) -> PrivateDnsManagementClient:
 
 def _network(c: Clients, scope: str) -> NetworkManagementClient:
     return c.sdk(NetworkManagementClient, _sub(scope))
-
-
-def graph_client(c: Clients) -> ResourceGraphClient:
-    return c.sdk(ResourceGraphClient, api_version=RESOURCE_GRAPH_API_VERSION)
 
 
 # Top-level types listed once per subscription. Virtual network gateways have no such list (only one

@@ -1,4 +1,4 @@
-"""Raw ARM GETs and nextLink paging through the collector's authenticated pipeline."""
+"""Raw ARM GETs, nextLink paging and the Resource Graph query through the collector's authenticated pipeline."""
 
 from __future__ import annotations
 
@@ -20,20 +20,29 @@ class Rest:
 
     def get(self, url: str, api_version: str | None = None) -> Json:
         """GET a relative ARM path (with `api_version`) or an absolute nextLink (which carries its own)."""
+        return self._send(HttpRequest("GET", self._target(url), params=_version(api_version)), url)
+
+    def post(self, url: str, api_version: str, body: Json) -> Json:
+        """POST a JSON body to a relative ARM path: the Resource Graph query, which reads."""
+        return self._send(HttpRequest("POST", self._target(url), params=_version(api_version), json=body), url)
+
+    def _target(self, url: str) -> str:
         # A bare PipelineClient sends URLs as given: relative paths are joined to the ARM endpoint
         # here (the generated clients' send_request does the same), absolute ones pass through.
-        target = self._client.format_url(url)
-        request = HttpRequest("GET", target, params={"api-version": api_version} if api_version else None)
+        return str(self._client.format_url(url))
+
+    def _send(self, request: HttpRequest, url: str) -> Json:
         response = self._client.send_request(request)
         if response.status_code != 200:
             error = ResourceNotFoundError if response.status_code == 404 else HttpResponseError
             raise error(response=response, error_format=ARMErrorFormat)
+        answered = f"ARM answered {request.method} {url} with"
         try:
             body = response.json()
         except ValueError as exc:
-            raise DecodeError(f"ARM answered GET {url} with a body that is not JSON", response=response) from exc
+            raise DecodeError(f"{answered} a body that is not JSON", response=response) from exc
         if not isinstance(body, dict):
-            raise DecodeError(f"ARM answered GET {url} with JSON that is not an object", response=response)
+            raise DecodeError(f"{answered} JSON that is not an object", response=response)
         return body
 
     def list(self, url: str, api_version: str) -> list[Json]:
@@ -44,3 +53,7 @@ class Rest:
             body = self.get(next_link)
             items.extend(body.get("value") or [])
         return items
+
+
+def _version(api_version: str | None) -> dict[str, str] | None:
+    return {"api-version": api_version} if api_version else None

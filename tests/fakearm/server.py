@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 import ssl
 import sys
@@ -31,6 +32,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import trustme
 
+from . import graph
 from .store import Json, ParsedId, Store, parse
 from .throttle import ReadThrottle
 
@@ -129,14 +131,20 @@ class FakeArm:
         with self._lock:
             self.store = Store([])
             self.faults: list[Fault] = []
+            # Seconds added to every request: `latency`, or drawn uniformly up to `latency_max`.
             self.latency = 0.0
+            self.latency_max: float | None = None
             self.page_size = DEFAULT_PAGE_SIZE
+            # Resource Graph pages hold up to 1,000 rows; None pages them like ARM lists.
+            self.graph_page_size: int | None = None
+            self.graph_lower_case_ids = False
             self.tenant_id = DEFAULT_TENANT
             self.expected_token: str | None = None
             # Management group → its subscriptions; a group not listed holds every subscription.
             self.management_groups: dict[str, list[str]] = {}
             self.requests: list[LoggedRequest] = []
             self.max_in_flight = 0
+            self._graph_rows: tuple[str, list[Json]] | None = None
             # ARM's read bucket per subscription and principal; None answers every read.
             self.throttle: ReadThrottle | None = None
             # Where nextLinks point (None: this server), as behind a proxy whose upstream is ARM.
@@ -193,8 +201,9 @@ class FakeArm:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
-            if self.latency:
-                time.sleep(self.latency)
+            delay = random.uniform(self.latency, self.latency_max) if self.latency_max else self.latency
+            if delay:
+                time.sleep(delay)
             status, payload, extra = self._route(method, path, query, headers, record.body)
         finally:
             with self._lock:
@@ -205,13 +214,18 @@ class FakeArm:
     def stats(self) -> Json:
         with self._lock:
             methods: dict[str, int] = {}
+            subscriptions: dict[str, int] = {}
             for r in self.requests:
                 methods[r.method] = methods.get(r.method, 0) + 1
+                subscription = (_subscription_of(r.path) or "").lower()
+                subscriptions[subscription] = subscriptions.get(subscription, 0) + 1
             return {
                 "requests": len(self.requests),
                 "by_method": methods,
+                "by_subscription": subscriptions,
                 "max_in_flight": self.max_in_flight,
                 "throttled": self.throttle.throttled if self.throttle else 0,
+                "cpu_seconds": time.process_time(),  # of the whole process: meaningful when the fake has its own
             }
 
     def _injected(self, method: str, path: str) -> Fault | None:
@@ -323,50 +337,30 @@ class FakeArm:
         return 200, page, {}
 
     def _graph(self, request: Json) -> tuple[int, Json, dict[str, str]]:
-        table, types = _parse_graph_query(str(request.get("query", "")))
-        if table is None:
-            return _error(400, "InvalidQuery", "the fake understands `<table> | where type in~ (...)` only")
-        subscriptions = {s.lower() for s in request.get("subscriptions") or []}
-        for group in request.get("managementGroups") or []:
-            members = self.management_groups.get(group, self.store.subscriptions())
-            subscriptions.update(s.lower() for s in members)
-        if table == "resourcecontainers":
-            rows = [
-                {
-                    **self._subscription(s),
-                    "name": s,
-                    "type": "microsoft.resources/subscriptions",
-                    "properties": {"state": "Enabled"},
-                }
-                for s in self.store.subscriptions()
-                if s.lower() in subscriptions
-            ]
-        else:
-            rows = [
-                {
-                    **body,
-                    "type": parsed.resource_type,
-                    "subscriptionId": parsed.subscription,
-                    "resourceGroup": (parsed.resource_group or "").lower(),
-                    "tenantId": self.tenant_id,
-                }
-                for parsed, body in self.store.graph_resources()
-                if (parsed.subscription or "").lower() in subscriptions
-            ]
-        rows = [r for r in rows if types is None or str(r["type"]).lower() in types]
-        options = request.get("options") or {}
-        start = int(options.get("$skipToken") or 0)
-        end = start + min(int(options.get("$top") or self.page_size), self.page_size)
-        answer: Json = {
-            "totalRecords": len(rows),
-            "count": len(rows[start:end]),
-            "resultTruncated": "false",
-            "data": rows[start:end],
-            "facets": [],
-        }
-        if end < len(rows):
-            answer["$skipToken"] = str(end)
-        return 200, answer, {}
+        # A query's rows are selected on its first page and kept for the pages that follow (with a
+        # $skipToken): selecting them again for every page would make paging a big tenant quadratic.
+        key = json.dumps({k: v for k, v in request.items() if k != "options"}, sort_keys=True)
+        continued = bool((request.get("options") or {}).get("$skipToken"))
+        with self._lock:
+            cached = self._graph_rows if continued and self._graph_rows and self._graph_rows[0] == key else None
+        try:
+            selected = (
+                cached[1]
+                if cached
+                else graph.rows(
+                    self.store,
+                    request,
+                    self.tenant_id,
+                    self.management_groups,
+                    self._subscription,
+                    self.graph_lower_case_ids,
+                )
+            )
+        except graph.InvalidQuery as exc:
+            return _error(400, "InvalidQuery", str(exc))
+        with self._lock:
+            self._graph_rows = (key, selected)
+        return 200, graph.page(selected, request, self.graph_page_size or self.page_size), {}
 
 
 def _subscription_of(path: str) -> str | None:
@@ -374,22 +368,6 @@ def _subscription_of(path: str) -> str | None:
     Resource Graph (which has a quota of its own)."""
     parts = [p for p in path.split("/") if p]
     return parts[1] if len(parts) >= 2 and parts[0].lower() == "subscriptions" else None
-
-
-_GRAPH_TABLE = re.compile(r"^\s*(resources|resourcecontainers)\b", re.IGNORECASE)
-_GRAPH_TYPE_IN = re.compile(r"\btype\s+in~\s*\(([^)]*)\)", re.IGNORECASE)
-_GRAPH_TYPE_EQ = re.compile(r"\btype\s*=~\s*'([^']*)'", re.IGNORECASE)
-
-
-def _parse_graph_query(query: str) -> tuple[str | None, set[str] | None]:
-    table = _GRAPH_TABLE.match(query)
-    if table is None:
-        return None, None
-    if listed := _GRAPH_TYPE_IN.search(query):
-        return table.group(1).lower(), {t.strip().strip("'\"").lower() for t in listed.group(1).split(",")}
-    if single := _GRAPH_TYPE_EQ.search(query):
-        return table.group(1).lower(), {single.group(1).lower()}
-    return table.group(1).lower(), None
 
 
 def _json_or_none(body: bytes) -> Any:
@@ -463,8 +441,10 @@ def main(argv: list[str] | None = None) -> int:
         "--inventory", type=Path, required=True, help='JSON: a list of resources or {"resources": [...]}'
     )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    parser.add_argument("--latency-max", type=float, default=None, help="draw each latency up to this many seconds")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE)
+    parser.add_argument("--graph-page-size", type=int, default=None, help="Resource Graph rows per page")
     parser.add_argument("--throttle", action="store_true", help="throttle reads like ARM's read bucket")
     parser.add_argument("--read-burst", type=int, default=250, help="reads per bucket (with --throttle)")
     parser.add_argument("--read-refill", type=float, default=25.0, help="reads a second (with --throttle)")
@@ -473,7 +453,9 @@ def main(argv: list[str] | None = None) -> int:
     fake = FakeArm()
     fake.load(document["resources"] if isinstance(document, dict) else document)
     fake.latency = args.latency
+    fake.latency_max = args.latency_max
     fake.page_size = args.page_size
+    fake.graph_page_size = args.graph_page_size
     if args.throttle:
         fake.throttle = ReadThrottle(args.read_burst, args.read_refill)
     fake.start(args.port)

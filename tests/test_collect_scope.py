@@ -10,7 +10,7 @@ import pytest
 import requests
 from click.testing import CliRunner
 from fakearm.harness import fake_settings
-from fakearm.server import FakeArm
+from fakearm.server import FakeArm, Fault
 from fakearm.tenant import SAMPLE_SUBSCRIPTION, cloned_tenant, workspace_id
 
 from auditor.arm import lid, resource_group_of
@@ -290,3 +290,29 @@ def test_fake_resource_graph_holds_only_the_children_the_real_one_does(fake_arm:
     rows = answer.json()["data"]
     assert {r["type"] for r in rows} == {t.lower() for t in (rt.ZONE_LINKS, rt.ONLINE_ENDPOINTS, rt.DEPLOYMENTS)}
     assert all(r["subscriptionId"] == SAMPLE_SUBSCRIPTION and r["resourceGroup"] == "rg-ml-0000" for r in rows)
+
+
+class AfterTheFirst(Fault):
+    """A fault that lets the first matching request through (discovery's query) and refuses the rest."""
+
+    def matches(self, method: str, path: str) -> bool:
+        matched = super().matches(method, path)
+        if matched and not getattr(self, "passed", False):
+            self.passed = True
+            return False
+        return matched
+
+
+def test_a_refused_resource_graph_query_after_discovery_is_recorded_and_read_through_arm(fake_arm: FakeArm) -> None:
+    fake_arm.load(cloned_tenant(1))
+    fake_arm.faults.append(AfterTheFirst("^/providers/Microsoft.ResourceGraph/resources$", 403, method="POST"))
+
+    snapshot = collect(fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,), resource_graph=True))
+
+    [error] = snapshot["errors"]
+    assert (error["scope"], error["status"]) == (f"/subscriptions/{SAMPLE_SUBSCRIPTION}", 403)
+    assert set(error["resource_types"]) >= {rt.PRIVATE_ENDPOINTS, rt.ZONE_LINKS, rt.ONLINE_ENDPOINTS}
+    # What the workspace names is still read, by id, through ARM: its resources, and the endpoints
+    # its own private-link connections name.
+    types = {r["type"] for r in snapshot["resources"]}
+    assert {rt.WORKSPACES, rt.STORAGE_ACCOUNTS, rt.VAULTS, rt.COMPUTES, rt.PRIVATE_ENDPOINTS} <= types

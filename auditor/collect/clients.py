@@ -54,9 +54,10 @@ class Clients:
         )
         self._lock = threading.Lock()
         self._clients: dict[tuple[Callable[..., Any], str | None], Any] = {}
-        self.rest = Rest(
-            ARMPipelineClient(base_url=settings.endpoint, policies=self.policies(), transport=self._transport)
-        )
+        # Rest parses each body itself, once: ContentDecodePolicy would parse it a second time (the
+        # generated clients need it, a raw GET does not).
+        raw = [p for p in self.policies() if not isinstance(p, policies.ContentDecodePolicy)]
+        self.rest = Rest(ARMPipelineClient(base_url=settings.endpoint, policies=raw, transport=self._transport))
 
     def policies(self) -> list[Any]:
         """A fresh policy list: the generated clients' default order, minus provider registration,

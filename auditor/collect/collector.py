@@ -69,7 +69,7 @@ def _collect(scope: Scope, settings: ConnectionSettings, progress: bool) -> Json
                 clients,
                 scheduler,
                 {s.lower() for s in discovery.subscriptions},
-                discovery.graph_index,
+                discovery.resource_graph,
                 whole_subscriptions=not scope.workspaces,
             )
             crawl.errors.extend(discovery.errors)

@@ -31,6 +31,7 @@ from auditor.arm import (
     subscription_of,
     vnet_of_subnet,
 )
+from auditor.collect import graph
 from auditor.collect import resource_types as rt
 from auditor.collect.clients import Clients
 from auditor.collect.graph import GRAPH_TYPES
@@ -45,7 +46,8 @@ Json = dict[str, Any]
 # by one. Workspaces are always fetched by id, at the ML api-version, whatever found them: their
 # properties are the heart of the audit, and Resource Graph's copy may lag behind ARM.
 _LISTED_TYPES = set(rt.SCOPE_LISTS) - {rt.WORKSPACES}
-_GRAPH_TYPES = set(GRAPH_TYPES) - {rt.WORKSPACES}
+_GRAPH_QUERIED = tuple(t for t in GRAPH_TYPES if t != rt.WORKSPACES)  # workspaces: found in discovery
+_GRAPH_TYPES = set(_GRAPH_QUERIED)
 # How operators reach a private workspace (AML-NET-004).
 _OPERATOR_PATHS = {rt.BASTION_HOSTS, rt.NETWORK_GATEWAYS}
 _MANAGED_ISOLATION = {"allowinternetoutbound", "allowonlyapprovedoutbound"}
@@ -60,14 +62,14 @@ class Crawl:
         clients: Clients,
         scheduler: Scheduler,
         in_scope: set[str],
-        graph_index: dict[tuple[str, str], Index] | None,
+        resource_graph: bool,
         whole_subscriptions: bool,
     ) -> None:
         self._clients = clients
         self._scheduler = scheduler
         # Subscriptions audited (lower-case ids); anything elsewhere is always read by id.
         self._in_scope = in_scope
-        self._graph = graph_index
+        self._graph = resource_graph
         self._whole_subscriptions = whole_subscriptions
         self.resources: dict[str, Json] = {}
         self.errors: list[Json] = []
@@ -95,10 +97,27 @@ class Crawl:
         endpoint = self._clients.settings.endpoint
         return lambda exc: self.errors.append(error_entry(scope, [resource_type], exc, endpoint))
 
+    def _graph_index(self, then: Callable[[dict[tuple[str, str], Index] | None], None]) -> None:
+        """Every resource Resource Graph holds in the subscriptions audited, by subscription and type;
+        None if the query failed. Queried once, while the workspaces' own ARM reads go on: its pages
+        come one after another, and for thousands of workspaces they take minutes."""
+        subscriptions = sorted(self._in_scope)
+        self._scheduler.fetch(
+            ("graph",),
+            lambda: graph.indexed(graph.resources(self._clients, subscriptions, _GRAPH_QUERIED)),
+            then,
+            self._graph_failed,
+        )
+
+    def _graph_failed(self, exc: AzureError) -> None:
+        for subscription in sorted(self._in_scope):
+            self.errors.append(error_entry(f"/subscriptions/{subscription}", list(_GRAPH_QUERIED), exc))
+
     def index(self, subscription: str, resource_type: str, then: Callable[[Index | None], None]) -> None:
         """Every `resource_type` of a subscription (lower-case id), listed once; None if that failed."""
-        if self._graph is not None and subscription in self._in_scope:
-            then(self._graph.get((subscription, resource_type), _EMPTY))
+        if self._graph and subscription in self._in_scope:
+            key = (subscription, resource_type)
+            self._graph_index(lambda found: then(None if found is None else found.get(key, _EMPTY)))
             return
         scope = f"/subscriptions/{subscription}"
         lister = rt.SCOPE_LISTS[resource_type]
@@ -112,7 +131,10 @@ class Crawl:
     def prefetch(self) -> None:
         """Ask for every subscription list before the workspaces' own requests queue up ahead of
         them: most references wait on these lists, and their pages come one after another."""
-        if self._graph is not None or not self._whole_subscriptions:
+        if self._graph:
+            self._graph_index(lambda found: None)
+            return
+        if not self._whole_subscriptions:
             return
         for subscription in sorted(self._in_scope):
             for resource_type in sorted(_LISTED_TYPES):
@@ -122,7 +144,7 @@ class Crawl:
         """Whether resources of this type and subscription are found in its lists rather than read by id."""
         if subscription not in self._in_scope:
             return False
-        if self._graph is not None:
+        if self._graph:
             return resource_type in _GRAPH_TYPES
         return self._whole_subscriptions and resource_type in _LISTED_TYPES
 
@@ -176,10 +198,15 @@ class Crawl:
     ) -> None:
         """The children of `parent_id`; `listed` also sees them once the list succeeded."""
         subscription = (subscription_of(parent_id) or "").lower()
-        if self._graph is not None and self._looked_up(subscription, child_type):
-            found = self._graph.get((subscription, child_type), _EMPTY).children(parent_id)
-            self._add_all(found, child_type)
-            listed(found)
+        if self._graph and self._looked_up(subscription, child_type):
+
+            def children(found: dict[tuple[str, str], Index] | None) -> None:
+                if found is not None:
+                    items = found.get((subscription, child_type), _EMPTY).children(parent_id)
+                    self._add_all(items, child_type)
+                    listed(items)
+
+            self._graph_index(children)
             return
         lister = rt.CHILD_LISTS[child_type]
 

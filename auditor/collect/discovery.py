@@ -12,7 +12,6 @@ from auditor.collect import graph
 from auditor.collect import resource_types as rt
 from auditor.collect.causes import cause_of
 from auditor.collect.clients import Clients
-from auditor.collect.index import Index
 from auditor.collect.scheduler import Scheduler
 from auditor.collect.scope import Scope
 from auditor.collect.snapshot import error_entry
@@ -34,13 +33,13 @@ class CollectionError(Exception):
 
 @dataclass
 class Discovery:
-    """What is known before the crawl: the subscriptions audited, their tenants, the Resource Graph
-    index (when scanning with Resource Graph), the workspaces found by listing (None when the scope names
+    """What is known before the crawl: the subscriptions audited, their tenants, whether the crawl
+    reads them through Resource Graph, the workspaces found by listing (None when the scope names
     workspaces by id only) and the listings that failed."""
 
     subscriptions: list[str]
     tenants: set[str] = field(default_factory=set)
-    graph_index: dict[tuple[str, str], Index] | None = None
+    resource_graph: bool = False
     found: list[str] | None = None
     errors: list[Json] = field(default_factory=list)
 
@@ -55,14 +54,15 @@ def discover(scope: Scope, clients: Clients, scheduler: Scheduler) -> Discovery:
             else:
                 subscriptions = graph.tenant_subscriptions(clients)
             ids = [s.subscription_id for s in subscriptions]
-            rows = graph.resources(clients, ids)
+            # Only the workspaces here: the crawl queries the other types while it reads ARM.
+            rows = graph.resources(clients, ids, (rt.WORKSPACES,))
         except AzureError as exc:
             cause = cause_of(exc, clients.settings.endpoint)
             raise CollectionError(f"Resource Graph could not be read: {cause.message}", incomplete=True) from exc
         return Discovery(
             subscriptions=ids,
             tenants={s.tenant_id for s in subscriptions if s.tenant_id},
-            graph_index=_graph_index(rows),
+            resource_graph=True,
             found=[r["id"] for r in rows if r.get("type") == rt.WORKSPACES and isinstance(r.get("id"), str)],
         )
 
@@ -90,15 +90,6 @@ def _list_workspaces(clients: Clients, scheduler: Scheduler, scope: str, discove
         discovery.errors.append(error_entry(scope, [rt.WORKSPACES], exc, clients.settings.endpoint))
 
     scheduler.fetch(("discover", scope.lower()), lambda: rt.SCOPE_LISTS[rt.WORKSPACES](clients, scope), take, failed)
-
-
-def _graph_index(rows: list[Json]) -> dict[tuple[str, str], Index]:
-    grouped: dict[tuple[str, str], list[Json]] = {}
-    for row in rows:
-        subscription = subscription_of(str(row.get("id", "")))
-        if subscription and isinstance(row.get("type"), str):
-            grouped.setdefault((subscription.lower(), row["type"]), []).append(row)
-    return {key: Index(resources) for key, resources in grouped.items()}
 
 
 def select_workspaces(scope: Scope, discovery: Discovery) -> list[str]:

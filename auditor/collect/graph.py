@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.arm import subscription_of
 from auditor.collect import resource_types as rt
 from auditor.collect.clients import Clients
+from auditor.collect.index import Index
 from auditor.collect.policies import RESOURCE_GRAPH_PATH
 
 Json = dict[str, Any]
@@ -65,15 +67,25 @@ def management_group_subscriptions(clients: Clients, management_group: str) -> l
     return [s for s in found if s]
 
 
-def resources(clients: Clients, subscriptions: list[str]) -> list[Json]:
-    """Every resource of GRAPH_TYPES in the subscriptions, as ARM bodies."""
-    types = ", ".join(f"'{t.lower()}'" for t in GRAPH_TYPES)
-    query = f"resources | where type in~ ({types})"
+def resources(clients: Clients, subscriptions: list[str], types: tuple[str, ...] = GRAPH_TYPES) -> list[Json]:
+    """Every resource of `types` (GRAPH_TYPES by default) in the subscriptions, as ARM bodies."""
+    listed = ", ".join(f"'{t.lower()}'" for t in types)
+    query = f"resources | where type in~ ({listed})"
     rows: list[Json] = []
     for start in range(0, len(subscriptions), _SUBSCRIPTIONS_PER_QUERY):
         chunk = subscriptions[start : start + _SUBSCRIPTIONS_PER_QUERY]
         rows.extend(_query(clients, query, subscriptions=chunk))
     return [_as_arm_body(row) for row in rows]
+
+
+def indexed(resources: list[Json]) -> dict[tuple[str, str], Index]:
+    """Resources by (subscription in lower case, type) and, within, by id, parent and target."""
+    grouped: dict[tuple[str, str], list[Json]] = {}
+    for resource in resources:
+        subscription = subscription_of(str(resource.get("id", "")))
+        if subscription and isinstance(resource.get("type"), str):
+            grouped.setdefault((subscription.lower(), resource["type"]), []).append(resource)
+    return {key: Index(members) for key, members in grouped.items()}
 
 
 def _query(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import orjson
 from azure.core import PipelineClient
 from azure.core.exceptions import DecodeError, HttpResponseError, ResourceNotFoundError
 from azure.core.rest import HttpRequest
@@ -38,7 +40,7 @@ class Rest:
             raise error(response=response, error_format=ARMErrorFormat)
         answered = f"ARM answered {request.method} {url} with"
         try:
-            body = response.json()
+            body = _parsed(response.content)
         except ValueError as exc:
             raise DecodeError(f"{answered} a body that is not JSON", response=response) from exc
         if not isinstance(body, dict):
@@ -57,3 +59,12 @@ class Rest:
 
 def _version(api_version: str | None) -> dict[str, str] | None:
     return {"api-version": api_version} if api_version else None
+
+
+def _parsed(content: bytes) -> Any:
+    """JSON through orjson (a page of 1,000 Resource Graph rows parses several times faster), or the
+    standard library for what orjson refuses but is JSON still (integers beyond 64 bits)."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)

@@ -426,3 +426,24 @@ def test_applying_plans_changes_neither_the_current_state_nor_the_plans(tenant: 
     second = apply_plans(tenant, plans)
     assert (tenant.resources, plans) == before
     assert first.resources == second.resources
+
+
+def test_unknown_values_inside_an_azapi_body_are_missing_data(tmp_path: Path, tenant: Inventory) -> None:
+    # A compute whose body names a subnet the plan creates: Terraform keeps only the references of
+    # an object expression, so the id cannot be placed; it stays unknown.
+    compute = next(r for r in tenant.resources if r["id"].endswith("/computes/cpu-cluster"))
+    body = {"properties": copy.deepcopy(compute["properties"])}
+    body["properties"]["properties"]["subnet"] = {"id": None}
+    change = _azapi(body)
+    change["change"]["after"].update(
+        type="Microsoft.MachineLearningServices/workspaces/computes@2024-10-01",
+        name="cpu-cluster",
+        parent_id=compute["id"].rsplit("/computes/", 1)[0],
+    )
+    change["change"]["after_unknown"] = {"id": True, "body": {"properties": {"properties": {"subnet": {"id": True}}}}}
+    planned = apply_plans(tenant, [load_plan(_write(tmp_path, _minimal([change])))])
+    got = next(r for r in planned.resources if r["id"] == compute["id"])
+    assert got["properties"]["properties"]["subnet"]["id"].startswith("/known-after-apply/azapi_resource.vnet/")
+    found = scan(planned)
+    for rule in ("AML-CMP-001", "AML-CMP-002", "AML-CMP-004"):
+        assert status(found, rule, "/computes/cpu-cluster") == "unknown", rule

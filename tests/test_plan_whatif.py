@@ -233,3 +233,20 @@ def test_potential_changes_are_missing_data(tenant: Inventory) -> None:
     assert planned.errors[-1]["code"] == "WhatIfPotentialChange"
     assert set(of_rule(statuses(planned), "AML-WS-005").values()) == {"unknown"}
     assert any("1 potential changes" in w for w in planned.warnings)
+
+
+def test_a_planned_peering_without_its_reverse_is_initiated(tenant: Inventory) -> None:
+    vnet = next(r for r in tenant.resources if r["id"].endswith("/vnet-ml"))
+    peering_id = vnet["id"] + "/virtualNetworkPeerings/to-hub"
+    peering = {
+        "id": peering_id,
+        "name": "to-hub",
+        "type": "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+        "properties": {"remoteVirtualNetwork": {"id": vnet["id"].replace("vnet-ml", "vnet-hub")}},
+    }
+    planned = apply_plans(
+        tenant, [read_whatif(whatif([{"resourceId": peering_id, "changeType": "Create", "after": peering}]), "p")]
+    )
+    got = next(r for r in planned.resources if r["id"] == peering_id)["properties"]
+    assert got["peeringState"] == "Initiated"
+    assert "no reverse peering" in got["amlauditAssumed"]

@@ -111,7 +111,8 @@ class Crawl:
 
     def _graph_failed(self, exc: AzureError) -> None:
         for subscription in sorted(self._in_scope):
-            self.errors.append(error_entry(f"/subscriptions/{subscription}", list(_GRAPH_QUERIED), exc))
+            scope = f"/subscriptions/{subscription}"
+            self.errors.append(error_entry(scope, list(_GRAPH_QUERIED), exc, self._clients.settings.endpoint))
 
     def index(self, subscription: str, resource_type: str, then: Callable[[Index | None], None]) -> None:
         """Every `resource_type` of a subscription (lower-case id), listed once; None if that failed."""

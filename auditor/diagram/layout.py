@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from auditor.diagram.model import KIND_LABELS, Diagram, Node
 
 LEAF_W = 176
-ZONE_W = 236
-LEAF_H = 54
+ZONE_W = 270
+LEAF_H = 46
 GAP = 10
 PAD = 10
 LINE = 14
@@ -81,11 +81,14 @@ def fit(text: str, width: float, size: float) -> str:
 def header_lines(node: Node) -> list[str]:
     """The lines a container box shows above its children: name, then its details."""
     details = list(node.details)
-    if node.kind == "subnet" and len(details) == 4:
-        details = [f"{details[0]} · {details[1]}", f"{details[2]} · {details[3]}"]
+    title = f"{KIND_LABELS.get(node.kind, node.kind)} {node.label}{' (absent)' if node.absent else ''}"
+    # The address space or prefix rides on the title line: a hub-and-spoke fits a laptop's height.
+    if node.kind in ("vnet", "subnet") and details:
+        title = f"{title} · {details.pop(0)}"
+    if node.kind == "subnet" and len(details) == 3:
+        details = [" · ".join(details)]
     if len(details) > MAX_HEADER_LINES:
         details = [*details[: MAX_HEADER_LINES - 1], f"… {len(details) - MAX_HEADER_LINES + 1} more"]
-    title = f"{KIND_LABELS.get(node.kind, node.kind)} {node.label}{' (absent)' if node.absent else ''}"
     return [title, *details]
 
 

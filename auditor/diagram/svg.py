@@ -173,15 +173,15 @@ def _leaf(node: Node, rect: Rect) -> str:
         _tooltip(f"{KIND_LABELS.get(node.kind, node.kind)} {node.id}", node.details, node.marks),
         f'<rect x="{rect.x:.0f}" y="{rect.y:.0f}" width="{rect.w:.0f}" height="{rect.h:.0f}" rx="4" '
         f'fill="{fill}" stroke="{stroke}" stroke-width="{width}"{dashes}/>',
-        f'<text x="{rect.x + 8:.0f}" y="{rect.y + 15:.0f}" fill="{GREY}" font-size="10">'
+        f'<text x="{rect.x + 8:.0f}" y="{rect.y + 14:.0f}" fill="{GREY}" font-size="10">'
         f"{_text(fit(sub, rect.w - 16, 10))}</text>",
-        f'<text x="{rect.x + 8:.0f}" y="{rect.y + 31:.0f}" fill="{INK}" font-size="12" font-weight="600">'
+        f'<text x="{rect.x + 8:.0f}" y="{rect.y + 28:.0f}" fill="{INK}" font-size="12" font-weight="600">'
         f"{_text(fit(node.label, rect.w - 16, 12))}</text>",
     ]
     rules = _rule_line(node)
     if rules is not None:
         parts.append(
-            f'<text x="{rect.x + 8:.0f}" y="{rect.y + 46:.0f}" fill="{rules[1]}" font-size="10" font-weight="700">'
+            f'<text x="{rect.x + 8:.0f}" y="{rect.y + 41:.0f}" fill="{rules[1]}" font-size="10" font-weight="700">'
             f"{_text(fit(rules[0], rect.w - 16, 10))}</text>"
         )
     parts.append("</g>")
@@ -257,6 +257,10 @@ def _edge(edge: Edge, source: Rect, target: Rect, lay: Layout, nodes: dict[str, 
         if horizontal and abs(x2 - x1) < w + 20:
             # A short link (VNets side by side): the label sits above it, not over it.
             my -= 16
+        elif horizontal and nodes.get(edge.target) is not None and nodes[edge.target].parent is None:
+            # Into the column on the left: the label sits in the gap beside that column, where it
+            # covers no box's header, just above the line's end.
+            mx, my = x2 + w / 2 + 6, y2 - 12
         parts.append(
             f'<rect x="{mx - w / 2:.0f}" y="{my - 8:.0f}" width="{w:.0f}" height="15" rx="3" fill="#ffffff" '
             f'stroke="{colour}" stroke-width="0.8"/>'

@@ -145,8 +145,7 @@ class WorkspaceContext:
         """Workspace public access (catalogue §1) with the evidence that decided it."""
         pna = self.p.get("publicNetworkAccess")
         if isinstance(pna, str):
-            value = "Disabled" if eq(pna, "Disabled") else "Enabled"
-            return value, {"properties.publicNetworkAccess": pna}
+            return self.public_access_if(True), {"properties.publicNetworkAccess": pna}
         has_pe = self.has_private_endpoint
         if has_pe is None:
             return None, {"properties.publicNetworkAccess": None, "private_endpoint": self.endpoint_gap}
@@ -155,11 +154,20 @@ class WorkspaceContext:
             evidence: dict[str, Any] = {"properties.allowPublicAccessWhenBehindVnet": legacy}
             if legacy is None:
                 evidence["defaulted"] = ["properties.allowPublicAccessWhenBehindVnet = false"]
-            return ("Enabled" if legacy is True else "Disabled"), evidence
-        return "Enabled", {
+            return self.public_access_if(True), evidence
+        return self.public_access_if(False), {
             "properties.publicNetworkAccess": None,
             "defaulted": ["public access Enabled (no publicNetworkAccess, no private endpoint)"],
         }
+
+    def public_access_if(self, has_private_endpoint: bool) -> str:
+        """Workspace public access (catalogue §1) were it known whether WS has an approved private endpoint."""
+        pna = self.p.get("publicNetworkAccess")
+        if isinstance(pna, str):
+            return "Disabled" if eq(pna, "Disabled") else "Enabled"
+        if has_private_endpoint:
+            return "Enabled" if self.p.get("allowPublicAccessWhenBehindVnet") is True else "Disabled"
+        return "Enabled"
 
     @property
     def internet_reachable(self) -> bool | None:

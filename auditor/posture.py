@@ -28,6 +28,61 @@ def scenario_of(ctx: WorkspaceContext) -> str:
     return "no-vnet"
 
 
+def possible_scenarios(ctx: WorkspaceContext) -> set[str]:
+    """Every scenario the workspace could be in, given the data present: one when it is known.
+
+    An unknown scenario still rules some out (catalogue §2): with no approved workspace endpoint no
+    private scenario is possible, and with public access `Enabled` `private-workspace` is not.
+    """
+    scenario = scenario_of(ctx)
+    if scenario != "unknown":
+        return {scenario}
+    known = ctx.has_private_endpoint
+    found: set[str] = set()
+    for has_pe in (True, False) if known is None else (known,):
+        access = ctx.public_access_if(has_pe)
+        if has_pe:
+            found.add("private-workspace" if access == "Disabled" else "private-workspace-public-access")
+        elif access == "Disabled":
+            found.add("unreachable")
+        else:
+            secured = [associated_secured(ctx, rid) for rid in associated_ids(ctx)]
+            if any(s is not False for s in secured):
+                found.add("public-workspace-secured-resources")
+            if not any(s is True for s in secured):
+                found.add("no-vnet")
+    return found
+
+
+def scenario_in(ctx: WorkspaceContext, *names: str) -> bool | None:
+    """"Scenario is one of `names`", three-valued (catalogue §2): None only when the missing data
+    could make it one of them, and could also make it another."""
+    possible = possible_scenarios(ctx)
+    if not possible & set(names):
+        return False
+    return True if possible <= set(names) else None
+
+
+def scenario_note(ctx: WorkspaceContext) -> str:
+    """The scenario for a message; when it is unknown, what the data present already settles."""
+    scenario = scenario_of(ctx)
+    if scenario != "unknown":
+        return scenario
+    if ctx.has_private_endpoint is False:
+        return "scenario unknown, but no approved workspace private endpoint"
+    if ctx.public_access_if(True) == "Enabled":
+        return "scenario unknown, but public access Enabled"
+    return "scenario unknown"
+
+
+def scenario_evidence(ctx: WorkspaceContext) -> dict[str, Any]:
+    """`scenario`, and the scenarios still possible when it is unknown."""
+    scenario = scenario_of(ctx)
+    if scenario != "unknown":
+        return {"scenario": scenario}
+    return {"scenario": scenario, "possible_scenarios": sorted(possible_scenarios(ctx))}
+
+
 def associated_ids(ctx: WorkspaceContext) -> list[str]:
     """Storage, vault and registry (Application Insights plays no part in the scenario)."""
     return [rid for rid in (ctx.storage_id, ctx.key_vault_id, ctx.registry_id) if rid]

@@ -15,7 +15,7 @@ from auditor.context import (
     merged_evidence,
 )
 from auditor.model import DOC_OVERVIEW, DOC_TRAINING
-from auditor.posture import scenario_of
+from auditor.posture import scenario_evidence, scenario_in, scenario_note
 from auditor.rulekit import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Finding, Severity, WorkspaceContext, rule
 from auditor.topology import (
     COMPUTE_TYPE,
@@ -146,25 +146,20 @@ def no_public_ssh(ctx: WorkspaceContext) -> Iterable[Finding]:
     reads=(COMPUTE_TYPE, WORKSPACE_TYPE, PRIVATE_ENDPOINT_TYPE),
 )
 def training_on_private_ips(ctx: WorkspaceContext) -> Iterable[Finding]:
-    scenario = scenario_of(ctx)
+    applies = scenario_in(ctx, "private-workspace")
+    about = scenario_evidence(ctx)
     for compute in ctx.training_computes:
         public, evidence = has_public_ip(compute)
         name = compute.get("name")
-        if scenario == "unknown":
+        if applies is None:
+            yield ctx.finding(UNKNOWN, compute["id"], f"Scenario of {ctx.name} is unknown.", **about, **evidence)
+        elif not applies:
             yield ctx.finding(
-                UNKNOWN, compute["id"], f"Scenario of {ctx.name} is unknown.", scenario=scenario, **evidence
-            )
-        elif scenario != "private-workspace":
-            yield ctx.finding(
-                NOT_APPLICABLE, compute["id"], f"{ctx.name} is not a private workspace ({scenario}).", scenario=scenario
+                NOT_APPLICABLE, compute["id"], f"{ctx.name} is not a private workspace ({scenario_note(ctx)}).", **about
             )
         elif public:
             yield ctx.finding(
-                FAIL,
-                compute["id"],
-                f"{name} has a public IP in private workspace {ctx.name}.",
-                scenario=scenario,
-                **evidence,
+                FAIL, compute["id"], f"{name} has a public IP in private workspace {ctx.name}.", **about, **evidence
             )
         else:
-            yield ctx.finding(PASS, compute["id"], f"{name} runs on private IPs.", scenario=scenario, **evidence)
+            yield ctx.finding(PASS, compute["id"], f"{name} runs on private IPs.", **about, **evidence)

@@ -9,7 +9,7 @@ from auditor.arm import Resource, dig, eq, lid, props, provider_type_of, vnet_of
 from auditor.context import compute_block, compute_type
 from auditor.judgement import all_of
 from auditor.model import DOC_INFERENCE, DOC_OVERVIEW
-from auditor.posture import scenario_of
+from auditor.posture import scenario_evidence, scenario_in, scenario_note
 from auditor.rulekit import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Finding, Severity, WorkspaceContext, rule
 from auditor.topology import (
     AGENT_POOL,
@@ -77,19 +77,20 @@ def agent_pools(ctx: WorkspaceContext, cluster: Resource) -> list[Resource]:
     reads=(ONLINE_ENDPOINT_TYPE, PRIVATE_ENDPOINT_TYPE),
 )
 def endpoints_score_privately(ctx: WorkspaceContext) -> Iterable[Finding]:
-    scenario = scenario_of(ctx) if ctx.managed_online_endpoints else ""
+    if not ctx.managed_online_endpoints:
+        return
+    applies = scenario_in(ctx, "private-workspace", "private-workspace-public-access")
     for endpoint in ctx.managed_online_endpoints:
         value = props(endpoint).get("publicNetworkAccess")
-        evidence: dict[str, object] = {"properties.publicNetworkAccess": value, "scenario": scenario}
+        evidence: dict[str, object] = {"properties.publicNetworkAccess": value, **scenario_evidence(ctx)}
         if value is None:
             evidence["defaulted"] = ["properties.publicNetworkAccess = Enabled"]
         name = endpoint.get("name")
-        if scenario == "unknown":
+        if applies is None:
             yield ctx.finding(UNKNOWN, endpoint["id"], f"Scenario of {ctx.name} is unknown.", **evidence)
-        elif scenario not in ("private-workspace", "private-workspace-public-access"):
-            yield ctx.finding(
-                NOT_APPLICABLE, endpoint["id"], f"{ctx.name} has no private endpoint ({scenario}).", **evidence
-            )
+        elif not applies:
+            message = f"{ctx.name} has no private endpoint ({scenario_note(ctx)})."
+            yield ctx.finding(NOT_APPLICABLE, endpoint["id"], message, **evidence)
         elif value is None or eq(value, "Enabled"):
             yield ctx.finding(
                 FAIL, endpoint["id"], f"Online endpoint {name} accepts public scoring requests.", **evidence
@@ -246,7 +247,12 @@ def workspace_reachable_from_aks_vnet(ctx: WorkspaceContext) -> Iterable[Finding
                 yield ended
             continue
         assert cluster is not None
-        for pool in agent_pools(ctx, cluster):
+        pools = agent_pools(ctx, cluster)
+        if not pools:
+            # Catalogue §1: a cluster with no agent pool at all hides its VNets, as an absent cluster does.
+            reason = f"AKS cluster {cluster.get('name')} lists no agent pool, so the VNets of its nodes are unknown"
+            yield ctx.finding(UNKNOWN, compute["id"], f"{reason}.", missing=reason)
+        for pool in pools:
             subnet = props(pool).get("vnetSubnetID")
             vnet = vnet_of_subnet(subnet) if isinstance(subnet, str) else None
             if vnet:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from auditor.arm import as_list, dig, lid, props
 from auditor.model import DOC_CUSTOM_DNS, DOC_OVERVIEW, DOC_PRIVATE_LINK, DOC_WORKSPACE
-from auditor.posture import scenario_of
+from auditor.posture import scenario_evidence, scenario_in, scenario_note
 from auditor.rulekit import FAIL, NOT_APPLICABLE, PASS, UNKNOWN, Finding, Severity, WorkspaceContext, rule
 from auditor.topology import (
     BASTION_TYPE,
@@ -276,13 +276,16 @@ def peerings_connect_both_ways(ctx: WorkspaceContext) -> Iterable[Finding]:
     reads=(WORKSPACE_TYPE, PRIVATE_ENDPOINT_TYPE, VNET_TYPE, PEERING_TYPE, BASTION_TYPE, VNET_GATEWAY_TYPE),
 )
 def operators_have_path(ctx: WorkspaceContext) -> Iterable[Finding]:
-    scenario = scenario_of(ctx)
-    if scenario == "unknown":
-        yield ctx.finding(UNKNOWN, ctx.id, f"Scenario of {ctx.name} is unknown.", scenario=scenario)
+    applies = scenario_in(ctx, "private-workspace")
+    if applies is None:
+        yield ctx.finding(UNKNOWN, ctx.id, f"Scenario of {ctx.name} is unknown.", **scenario_evidence(ctx))
         return
-    if scenario != "private-workspace":
+    if not applies:
         yield ctx.finding(
-            NOT_APPLICABLE, ctx.id, f"{ctx.name} is not a private workspace ({scenario}).", scenario=scenario
+            NOT_APPLICABLE,
+            ctx.id,
+            f"{ctx.name} is not a private workspace ({scenario_note(ctx)}).",
+            **scenario_evidence(ctx),
         )
         return
     ws_vnets = sorted(k for k in _customer_endpoints_by_vnet(ctx.approved_endpoints) if not is_managed_vnet(k))

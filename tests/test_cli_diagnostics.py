@@ -18,15 +18,12 @@ from auditor.collect.credentials import LOGIN_HINT, no_token_message
 from auditor.collect.progress import Progress
 
 
-def test_no_credentials_message_from_a_real_chain() -> None:
+def test_no_credentials_message_from_a_real_chain(monkeypatch: pytest.MonkeyPatch) -> None:
     # A chain of one credential that is certainly unavailable here, and probes no network.
     chain = ChainedTokenCredential(AzureCliCredential(process_timeout=1))
-    os.environ["PATH"], saved = "/nonexistent", os.environ["PATH"]
-    try:
-        with pytest.raises(ClientAuthenticationError) as caught:
-            chain.get_token("https://management.azure.com/.default")
-    finally:
-        os.environ["PATH"] = saved
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ClientAuthenticationError) as caught:
+        chain.get_token("https://management.azure.com/.default")
     message = no_token_message(caught.value)
     assert "\n" not in message
     assert message.startswith("no Azure credentials found (tried AMLAUDIT_ACCESS_TOKEN (unset), Azure CLI)")

@@ -89,3 +89,19 @@ def test_warnings_keep_their_cause(served: FakeArm, tmp_path: Path) -> None:
     assert "bytes read" in done.stderr and " None " not in done.stderr and "200 OK" not in done.stderr
     # azure-core's own "Incomplete download." lines stay off the terminal.
     assert "Incomplete download" not in done.stderr
+
+
+def test_a_failure_without_a_message_says_the_inner_one() -> None:
+    from azure.core.exceptions import ServiceResponseError
+
+    from auditor.collect.causes import cause_of
+
+    try:
+        try:
+            raise RuntimeError("the proxy hung up")
+        except RuntimeError as inner:
+            raise ServiceResponseError(None, error=inner) from inner
+    except ServiceResponseError as outer:
+        cause = cause_of(outer, "https://arm.example")
+    assert cause.code == "ServiceResponseError"
+    assert cause.message == "the proxy hung up"

@@ -1,7 +1,8 @@
 """The `amlaudit` command line: one module per command, registered on the group in `app`.
 
 Exit codes: 0 nothing fails at or above `--fail-on`; 1 something does; 2 usage or input error,
-reported as one line on stderr; 130 interrupted (`amlaudit: aborted`). Nothing is written unless
+reported as one line on stderr; 3 incomplete: read errors of a live scan or collect hid data the
+rules needed (unless `--allow-partial`); 130 interrupted (`amlaudit: aborted`). Nothing is written unless
 the whole scan succeeded.
 
 This module imports nothing until asked: `main` loads the commands inside its own interrupt

@@ -87,7 +87,9 @@ def cause_of(exc: BaseException, endpoint: str) -> Cause:
     if found is not None:
         return found
     name = type(exc).__name__
-    return Cause(name, _first_line(exc) or name)
+    # azure-core sometimes wraps a cause without a message of its own: say the inner one.
+    said = next((_first_line(e) for e in chain(exc) if _first_line(e)), "")
+    return Cause(name, said or name)
 
 
 def _short(exc: BaseException) -> str:

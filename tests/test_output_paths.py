@@ -136,3 +136,12 @@ def test_collect_output_is_checked_before_collecting(fake_arm: FakeArm, tmp_path
     done = amlaudit("collect", *fake_args(fake_arm, "--quiet", "--output", str(tmp_path / "no" / "s.json")))
     assert done.returncode == 2 and "is not a folder" in done.stderr
     assert fake_arm.requests == []
+
+
+def test_graph_output_dir_is_checked_before_collecting(fake_arm: FakeArm, tmp_path: Path) -> None:
+    fake_arm.load(sample_tenant())
+    (tmp_path / "file.txt").write_text("keep", encoding="utf-8")
+    done = amlaudit("graph", *fake_args(fake_arm, "--quiet", "--output-dir", str(tmp_path / "file.txt" / "g")))
+    assert done.returncode == 2, done.stderr
+    assert "is not a folder" in done.stderr
+    assert fake_arm.requests == []

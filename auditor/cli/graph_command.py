@@ -14,7 +14,7 @@ import click
 
 from auditor.cli.app import cli
 from auditor.cli.errors import UserError, reporting_os_error
-from auditor.cli.options import live_options, rules_dir_option
+from auditor.cli.options import check_destinations, live_options, rules_dir_option
 from auditor.cli.scan_command import ScanRequest, check_inputs, read_inputs
 from auditor.diagram import Diagram, build_diagram
 from auditor.diagram.dot import render_dot
@@ -93,6 +93,7 @@ def graph(fmt: str, output_dir: Path | None, **options: Any) -> None:
         sarif_include_passing=False,
     )
     check_inputs(request)
+    check_destinations([], None, output_dir)  # before a live scope is collected for nothing
     with gc_paused():
         diagrams = _diagrams(request)
     if output_dir is None and len(diagrams) != 1:

@@ -15,6 +15,7 @@ from auditor.diagram.text import clean
 FONT = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"
 RED = "#cf222e"
 PURPLE = "#8250df"
+AMBER = "#9a6700"
 GREY = "#6e7781"
 INK = "#1f2328"
 
@@ -79,6 +80,7 @@ def _legend(y: float) -> list[str]:
     items = [
         ("fail: red, rule id shown", RED, "2.5", "", "#ffebe9"),
         ("unknown: dashed", PURPLE, "2", "5 3", "#ffffff"),
+        ("waived", AMBER, "1.5", "", "#ffffff"),
         ("pass or no result", "#8c959f", "1", "", "#ffffff"),
         ("absent from the inventory", GREY, "1", "2 3", "#f6f8fa"),
     ]
@@ -106,6 +108,8 @@ def _style(node: Node, fill: str, stroke: str) -> tuple[str, str, str, str]:
         return fill, RED, "1.2", ""
     if status == "unknown":
         return fill, PURPLE, "2", "5 3"
+    if status == "waived":
+        return fill, AMBER, "1.5", ""
     if node.absent:
         return "#f6f8fa", GREY, "1", "2 3"
     return fill, stroke, "1", ""
@@ -114,10 +118,10 @@ def _style(node: Node, fill: str, stroke: str) -> tuple[str, str, str, str]:
 def _rule_line(node: Node) -> tuple[str, str] | None:
     """The ids of the failing (red) or unknown (purple) rules about this node; rules that only name
     it in their evidence are in its tooltip, so that one rule naming ten nodes does not paint ten."""
-    for status, colour in (("fail", RED), ("unknown", PURPLE)):
+    for status, colour, sign in (("fail", RED, "✗"), ("unknown", PURPLE, "?"), ("waived", AMBER, "waived")):
         ids = _ids(m for m in node.marks if m.status == status and m.role == "subject")
         if ids:
-            return f"{'✗' if status == 'fail' else '?'} {' '.join(ids)}", colour
+            return f"{sign} {' '.join(ids)}", colour
     return None
 
 

@@ -26,6 +26,7 @@ from auditor.summary import SEVERITIES_DESCENDING, summary_of
 
 # Width of the plain-text rendering, so that files and tests do not depend on the terminal.
 TEXT_WIDTH = 120
+TEXT_HEIGHT = 25  # never used to lay out a report; it only spares rich a terminal query
 
 # (label, key in the posture or, for the first two, in the workspace, what the secured scenario has)
 POSTURE_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -109,9 +110,11 @@ def text_pieces(report: Report) -> Iterator[str]:
 
 def _plain_console(buffer: io.StringIO) -> Console:
     # force_terminal and color_system override FORCE_COLOR and friends, which CI systems set.
+    # A height too, or rich asks the terminal for its size on every print.
     return PlainConsole(
         file=buffer,
         width=TEXT_WIDTH,
+        height=TEXT_HEIGHT,
         force_terminal=False,
         color_system=None,
         highlight=False,

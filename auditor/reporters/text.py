@@ -57,6 +57,8 @@ def visible_json(value: Any) -> str:
     The layout's own line breaks stay.
     """
     text = encode(capped_data(value), sort_keys=True)
+    if text.isascii() and text.replace("\n", "").isprintable():  # nothing to escape
+        return text
     return "\n".join(visible(line) for line in text.split("\n"))
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from sample_report import sample_report
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "fixtures" / "cases" / "no-vnet.json"
@@ -185,3 +186,26 @@ def test_a_megabyte_name_costs_kilobytes_in_each_report(tmp_path: Path) -> None:
         if name != "amlaudit.json":
             assert size < 2_000_000, (name, size)
     assert "more characters in the JSON report" in (out / "amlaudit.html").read_text(encoding="utf-8")
+
+
+
+def test_errors_and_warnings_on_stderr_show_control_characters_as_escapes(tmp_path: Path) -> None:
+    first = sample_report()
+    second = sample_report()
+    second["tool"] = {**second["tool"], "version": "9\x1b[2J\u009b"}
+    paths = []
+    for name, report in (("a.json", first), ("b.json", second)):
+        paths.append(tmp_path / name)
+        paths[-1].write_text(json.dumps(report), encoding="utf-8")
+    warned = run("merge", *paths).stderr.decode("utf-8")
+    assert "amlaudit: warning: merged reports of different amlaudit versions" in warned
+    assert "\x1b" not in warned and "\u009b" not in warned and "9\\x1b[2J\\x9b" in warned
+
+    for report in (first, second):
+        report["results"][0]["rule_id"] = "AML-X\x1b[2J\x07"
+    second["results"][0]["title"] = "Another rule"
+    for path, report in zip(paths, (first, second), strict=True):
+        path.write_text(json.dumps(report), encoding="utf-8")
+    refused = run("merge", *paths).stderr.decode("utf-8")
+    [line] = refused.splitlines()
+    assert line.startswith("amlaudit: error: rule AML-X\\x1b[2J\\x07 has a different title")

@@ -8,6 +8,7 @@ import re
 import select
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ from auditor.engine import load_rules, scan_inventory
 from auditor.inventory import load_inventory
 from auditor.reporters.console import render_text
 from auditor.reporters.explain import evidence_entries, how_to_decide
+from auditor.reporters.html import render_html
 from auditor.reporters.jsonreport import build_report
+from auditor.reporters.junit import render_junit
 from auditor.reporters.markdown import render_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,3 +152,15 @@ def test_markdown_shows_evidence_and_what_would_decide_an_unknown_result() -> No
     assert "| Rule | Workspace | Resource | Message | Evidence | To decide |" in unknown
     assert "grant the identity that scans Reader on /subscriptions/3f2a6c1e-8d4b-4b7a-9c55-0e1f2a3b4c5d" in unknown
     assert "properties.managedNetwork.isolationMode = Disabled" in failing
+
+
+def test_html_and_junit_say_what_would_decide_an_unknown_result_instead_of_a_fix() -> None:
+    report = scanned("project-hub-absent")
+    step = "include mlw-hub-legacy in the inventory (collect resource group rg-ml-prod with Reader on it)"
+    page = render_html(report, load_rules(()))
+    findings = page.split('<details class="finding"')[1:]
+    unknown = next(block for block in findings if 'data-status="unknown"' in block.split(">")[0])
+    assert "<dt>To decide</dt>" in unknown and step in unknown and "<dt>Fix</dt>" not in unknown
+    error = ET.fromstring(render_junit(report, load_rules(()))).find(".//error")
+    assert error is not None and error.text is not None
+    assert f"To decide:\n{step}" in error.text and "Remediation:" not in error.text

@@ -11,6 +11,8 @@ from typing import Any, NoReturn
 
 import click
 
+from auditor.reporters.text import visible
+
 EXIT_OK = 0
 EXIT_FAILING = 1
 EXIT_ERROR = 2
@@ -36,7 +38,8 @@ class UserError(click.ClickException):
     exit_code = EXIT_ERROR
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"amlaudit: error: {self.format_message()}", err=True)
+        # The message may quote the inventory or a server's answer: shown, never obeyed by the terminal.
+        click.echo(f"amlaudit: error: {visible(self.format_message())}", err=True)
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from auditor.engine import load_rules
 from auditor.errors import InputError
 from auditor.merge import merge_reports
 from auditor.reporters import FORMATS, RenderOptions, ReportFormat
+from auditor.reporters.text import visible
 from auditor.reportfile import load_report
 
 
@@ -64,4 +65,4 @@ def merge(
 
 
 def _warn(message: str) -> None:
-    click.echo(f"amlaudit: warning: {message}", err=True)
+    click.echo(f"amlaudit: warning: {visible(message)}", err=True)

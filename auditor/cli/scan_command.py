@@ -27,6 +27,7 @@ from auditor.plan import apply_plans, load_plan
 from auditor.plan.labels import plan_label, planned_state_note
 from auditor.reporters import DIAGRAM_FORMATS, FORMATS, RenderOptions, ReportFormat
 from auditor.reporters.jsonreport import Report, build_report, generated_at_now
+from auditor.reporters.text import visible
 from auditor.reportfile import load_report
 from auditor.waivers import DEFAULT_WAIVERS_FILE, SECTIONS, apply_waivers, load_waivers, utc_today
 
@@ -226,7 +227,7 @@ def _scan(request: ScanRequest) -> None:
     )
     # The scan's warnings, and those of the passes after it (a baseline of another scope).
     for warning in report.get("warnings", []):
-        click.echo(f"amlaudit: warning: {warning}", err=True)
+        click.echo(f"amlaudit: warning: {visible(str(warning))}", err=True)
     code = exit_code(report["results"], request.fail_on, request.fail_on_unknown)
     if request.live and not request.allow_partial:
         why = scan_incomplete(len(inventory.resources), inventory.errors, report["results"])

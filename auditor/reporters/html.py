@@ -16,6 +16,7 @@ from typing import Any
 from auditor.arm import name_of
 from auditor.model import STATUS_ORDER, Rule, Status
 from auditor.reporters.diagrams import DiagramSource, html_section
+from auditor.reporters.explain import how_to_decide
 from auditor.reporters.text import CODE_SPAN, shown, visible_json
 from auditor.reporters.views import (
     ATTENTION_STATUSES,
@@ -247,7 +248,10 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[
         waiver = result.get("waiver") or {}
         owner = f" (owner {waiver['owner']})" if waiver.get("owner") else ""
         fields.append(("Waiver", escape(f"until {waiver.get('expires')}{owner}: {waiver.get('justification')}")))
-    if status != Status.PASS and status != Status.NOT_APPLICABLE:
+    if status == Status.UNKNOWN:
+        # What would decide it, not the fix for a failure it may not be.
+        fields.append(("To decide", "<br>".join(escape(step) for step in how_to_decide(result))))
+    elif status != Status.PASS and status != Status.NOT_APPLICABLE:
         fields.append(("Fix", _common_prose(result.get("remediation", ""))))
     fields.append(("Evidence", f"<pre>{html.escape(visible_json(result.get('evidence', {})))}</pre>"))
     if rule.get("help_uri"):

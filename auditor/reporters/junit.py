@@ -19,6 +19,7 @@ from typing import Any
 
 from auditor.arm import lid, name_of
 from auditor.model import STATUS_ORDER, Rule, Status
+from auditor.reporters.explain import how_to_decide
 from auditor.reporters.text import shown, visible_json
 from auditor.reporters.views import (
     extra_sections,
@@ -160,5 +161,9 @@ def _details(result: Mapping[str, Any], names: Mapping[str, str]) -> str:
     if result.get("baseline"):
         lines.append(f"Baseline: {shown(result['baseline'])}")
     evidence = visible_json(result.get("evidence", {}))
-    lines += ["", "Evidence:", evidence, "", "Remediation:", shown(result.get("remediation", ""))]
+    lines += ["", "Evidence:", evidence, ""]
+    if result["status"] == Status.UNKNOWN:
+        lines += ["To decide:", *(shown(step) for step in how_to_decide(result))]
+    else:
+        lines += ["Remediation:", shown(result.get("remediation", ""))]
     return "\n".join(lines)

@@ -7,10 +7,7 @@ emphasis, HTML, pipes and backticks; a compute whose id ends in `..`; a 1 MB wor
 from __future__ import annotations
 
 import json
-import os
-import pty
 import re
-import select
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -21,6 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 from sample_report import sample_report
+from terminal import run_on_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "fixtures" / "cases" / "no-vnet.json"
@@ -90,30 +88,7 @@ def test_the_json_report_keeps_the_values_exactly(reports: dict[str, bytes]) -> 
 
 def test_console_on_a_terminal_gets_no_escape_sequence_from_the_inventory(tmp_path: Path) -> None:
     inventory = hostile_inventory(tmp_path)
-    leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": "100", "LINES": "50", "TERM": "xterm-256color"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "auditor", "scan", "--inventory", str(inventory)],
-        stdout=follower,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    os.close(follower)
-    output = b""
-    while True:
-        ready, _, _ = select.select([leader], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the process closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
-    process.wait(timeout=60)
-    os.close(leader)
-    text = output.decode("utf-8")
+    text = run_on_terminal(["scan", "--inventory", str(inventory)], 100)
     assert "AML-CMP-001" in text
     # rich colours the report (SGR sequences only); nothing else reaches the terminal.
     assert re.findall(r"\x1b[^\[]|\x1b\[[0-9;]*[^0-9;m]", text) == []

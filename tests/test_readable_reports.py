@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import select
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
+from terminal import run_on_terminal
 
 from auditor.engine import load_rules, scan_inventory
 from auditor.inventory import load_inventory
@@ -108,29 +104,10 @@ def test_no_id_is_folded_or_cut_in_the_console_file() -> None:
                     assert any(resource_id in line for line in lines), resource_id
 
 
-def run_on_terminal(args: list[str], columns: int) -> str:
-    leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "xterm-256color"}
-    process = subprocess.Popen([sys.executable, "-m", "auditor", *args], stdout=follower, env=env)
-    os.close(follower)
-    output = b""
-    while select.select([leader], [], [], 60)[0]:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    process.wait(timeout=60)
-    os.close(leader)
-    return re.sub(r"\x1b\[[0-9;]*m", "", output.decode("utf-8"))
-
-
 @pytest.mark.parametrize("columns", [80, 200])
 def test_on_a_terminal_ids_are_never_broken_nor_ellipsised(columns: int) -> None:
     case = CASES / "error-private-endpoints-hidden.json"
-    text = run_on_terminal(["scan", "--inventory", str(case)], columns)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", run_on_terminal(["scan", "--inventory", str(case)], columns))
     report = scanned("error-private-endpoints-hidden")
     assert "…" not in text
     ids = {i for r in report["results"] if r["status"] in ("fail", "unknown") for i in ARM_ID.findall(r["message"])}

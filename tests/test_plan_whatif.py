@@ -250,3 +250,13 @@ def test_a_planned_peering_without_its_reverse_is_initiated(tenant: Inventory) -
     got = next(r for r in planned.resources if r["id"] == peering_id)["properties"]
     assert got["peeringState"] == "Initiated"
     assert "no reverse peering" in got["amlauditAssumed"]
+
+
+def test_a_child_named_as_in_its_template_gets_its_arm_name(tenant: Inventory) -> None:
+    compute = copy.deepcopy(next(r for r in tenant.resources if r["id"].endswith("/computes/cpu-cluster")))
+    compute["name"] = "mlw-prod/cpu-cluster"
+    planned = apply_plans(
+        tenant, [read_whatif(whatif([{"resourceId": compute["id"], "changeType": "Modify", "after": compute}]), "p")]
+    )
+    assert next(r for r in planned.resources if r["id"] == compute["id"])["name"] == "cpu-cluster"
+    assert statuses(planned) == statuses(tenant)  # AML-CR-005 still finds its image-build compute by name

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.arm import dig, provider_type_of, subscription_of
+from auditor.arm import dig, name_of, provider_type_of, subscription_of
 from auditor.errors import InputError
 from auditor.plan.model import Change, Plan, missing_data
 from auditor.plan.types import is_read
@@ -74,6 +74,9 @@ def _read_change(change: Any, where: str, path: str, plan: Plan) -> None:
         return
     if kind in _BODY_CHANGES:
         body = {**(after or {}), "id": (after or {}).get("id") or resource_id, "type": resource_type}
+        if "/" in str(body.get("name") or ""):
+            # A child declared in a template is named `parent/child` there; ARM names it `child`.
+            body["name"] = name_of(resource_id)
         plan.changes.append(Change(resource_id, resource_type, "put", body=body))
     elif kind == "delete":
         plan.changes.append(Change(resource_id, resource_type, "delete"))

@@ -25,7 +25,8 @@ def end_process(code: object) -> NoReturn:
     """
     if code is None:
         code = 0
-    if not isinstance(code, int) or threading.active_count() > 1:
+    # Interrupted (130): threads still waiting on the network must not hold the exit up.
+    if not isinstance(code, int) or (threading.active_count() > 1 and code != 130):
         raise SystemExit(code)
     try:
         _flush()

@@ -15,6 +15,9 @@ from auditor.collect.policies import CollectionTimeout, Deadline
 Then = Callable[[Any], None]
 OnError = Callable[[AzureError], None]
 
+# Seconds between the main thread's checks for a signal while it waits for answers.
+_WAKE_EVERY = 0.5
+
 
 class Scheduler:
     """Each request has a key and runs once; everyone who asks for the key gets its outcome.
@@ -63,10 +66,13 @@ class Scheduler:
         """Until nothing is left to fetch, or the deadline has passed and what was pending is given up."""
         while self._futures:
             remaining = self._deadline.remaining()
+            # In slices: Ctrl-C delivered to a worker thread wakes this wait only when it times out.
+            wait = _WAKE_EVERY if remaining is None else max(min(remaining, _WAKE_EVERY), 0.0)
             try:
-                future = self._done.get(timeout=None if remaining is None else max(remaining, 0.0))
+                future = self._done.get(timeout=wait)
             except queue.Empty:
-                self._give_up()
+                if self._deadline.expired:
+                    self._give_up()
                 continue
             key = self._futures.pop(future, None)
             if key is None:

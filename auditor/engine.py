@@ -19,7 +19,7 @@ from auditor.plan.pending import mentions_placeholder, pending_values
 from auditor.posture import posture_of, scenario_of
 from auditor.topology import Topology
 
-FAMILY_ORDER = ("workspace", "storage", "keyvault", "registry", "compute", "inference", "studio", "network")
+FAMILY_ORDER = ("workspace", "storage", "keyvault", "registry", "compute", "inference", "studio", "network", "egress")
 _MODULE_PREFIX = "amlaudit_rulepack"
 
 

@@ -24,14 +24,31 @@ from auditor.topology import (
     is_managed_vnet,
 )
 
-# Zones needed per endpoint group, public cloud (catalogue §4). Other groups are not judged.
-ZONES_BY_GROUP: dict[str, tuple[str, ...]] = {
-    "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
-    "blob": ("privatelink.blob.core.windows.net",),
-    "file": ("privatelink.file.core.windows.net",),
-    "vault": ("privatelink.vaultcore.azure.net",),
-    "registry": ("privatelink.azurecr.io",),
+# Zones needed per endpoint group, per cloud (catalogue §4, "Name resolution"). Other groups are not judged.
+ZONES_BY_CLOUD: dict[str, dict[str, tuple[str, ...]]] = {
+    "azurecloud": {
+        "amlworkspace": ("privatelink.api.azureml.ms", "privatelink.notebooks.azure.net"),
+        "blob": ("privatelink.blob.core.windows.net",),
+        "file": ("privatelink.file.core.windows.net",),
+        "vault": ("privatelink.vaultcore.azure.net",),
+        "registry": ("privatelink.azurecr.io",),
+    },
+    "azureusgovernment": {
+        "amlworkspace": ("privatelink.api.ml.azure.us", "privatelink.notebooks.usgovcloudapi.net"),
+        "blob": ("privatelink.blob.core.usgovcloudapi.net",),
+        "file": ("privatelink.file.core.usgovcloudapi.net",),
+        "vault": ("privatelink.vaultcore.usgovcloudapi.net",),
+        "registry": ("privatelink.azurecr.us",),
+    },
+    "azurechinacloud": {
+        "amlworkspace": ("privatelink.api.ml.azure.cn", "privatelink.notebooks.chinacloudapi.cn"),
+        "blob": ("privatelink.blob.core.chinacloudapi.cn",),
+        "file": ("privatelink.file.core.chinacloudapi.cn",),
+        "vault": ("privatelink.vaultcore.azure.cn",),
+        "registry": ("privatelink.azurecr.cn",),
+    },
 }
+ZONES_BY_GROUP = ZONES_BY_CLOUD["azurecloud"]
 AZURE_DNS = "168.63.129.16"
 
 
@@ -73,11 +90,12 @@ def dns_zones_resolve_endpoints(ctx: WorkspaceContext) -> Iterable[Finding]:
         if rid
         for c in ctx.topo.approved_endpoints(rid)
     ]
+    zones_by_group = ZONES_BY_CLOUD.get(ctx.cloud.lower())
     judged = [c for c in conns if c.group and c.group.lower() in ZONES_BY_GROUP]
     for key, vnet_conns in sorted(_customer_endpoints_by_vnet(judged).items()):
         vnet = ctx.topo.vnet(key)
         vnet_id = vnet["id"] if vnet else vnet_conns[0].vnet_id or key
-        needed = sorted({z for c in vnet_conns for z in ZONES_BY_GROUP[str(c.group).lower()]})
+        needed = sorted({z for c in vnet_conns for z in (zones_by_group or ZONES_BY_GROUP)[str(c.group).lower()]})
         evidence: dict[str, object] = {"needed_zones": needed, "endpoints": [c.endpoint_id for c in vnet_conns]}
         if vnet is None:
             reason = ctx.topo.gap(VNET_TYPE, vnet_id) or f"VNet {vnet_id} is absent (its DNS setting cannot be read)"
@@ -92,11 +110,13 @@ def dns_zones_resolve_endpoints(ctx: WorkspaceContext) -> Iterable[Finding]:
                 **{"properties.dhcpOptions.dnsServers": servers},
             )
             continue
-        if ctx.cloud.lower() != "azurecloud":
+        if zones_by_group is None:
+            del evidence["needed_zones"]
             yield ctx.finding(
                 UNKNOWN, vnet_id, f"Needed zones for cloud {ctx.cloud} are not catalogued.", cloud=ctx.cloud, **evidence
             )
             continue
+        evidence["cloud"] = ctx.cloud
         unlinked: list[str] = []
         absent: list[str] = []
         for zone_name in needed:

@@ -89,7 +89,7 @@ def test_plan_bench_runs_on_a_tiny_tenant(capsys: pytest.CaptureFixture[str]) ->
 
     assert plan_bench(["--sizes", "1,2", "--repeat", "1"]) == 0
     rows = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert [(r["workspaces"], r["resources"]) for r in rows] == [(1, 48), (2, 96)]
+    assert [(r["workspaces"], r["resources"]) for r in rows] == [(1, 58), (2, 116)]
 
 
 def test_collect_bench_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,6 +104,6 @@ def test_collect_bench_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     runs = [line for line in out.splitlines() if line.startswith("resource-graph, ")]
     assert [line.split(",")[1].strip() for line in runs] == ["2 sub"]
-    assert all(" 11.00/ws " in line and " 429s    0 " in line and "errors 0" in line for line in runs)
+    assert all(" 13.00/ws " in line and " 429s    0 " in line and "errors 0" in line for line in runs)
     assert "no 429 received: yes" in out
-    assert "at most 12 ARM reads per workspace with Resource Graph: yes" in out
+    assert "at most 14 ARM reads per workspace with Resource Graph: yes" in out

@@ -93,7 +93,7 @@ def test_sdk_logging_stays_off_the_terminal_unless_verbose(fake_arm: FakeArm, tm
     verbose = amlaudit("scan", *fake_args(fake_arm, "--verbose", "--format", "json", "--allow-partial"))
 
     assert "Incomplete download" not in quiet.stderr
-    assert quiet.stderr.splitlines()[0] == "amlaudit: collected 45 resources, 1 read error (1 type)"
+    assert quiet.stderr.splitlines()[0] == "amlaudit: collected 55 resources, 1 read error (1 type)"
     assert "amlaudit: azure.core.pipeline.transport._requests_basic: Incomplete download." in verbose.stderr
 
 

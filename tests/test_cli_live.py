@@ -86,7 +86,7 @@ def test_a_hidden_resource_type_is_unknown_and_reported(served: FakeArm) -> None
     # could be dangling: WS-005 cannot pass.
     ws005 = next(r for r in report["results"] if r["rule_id"] == "AML-WS-005")
     assert ws005["status"] == "unknown" and "AuthorizationFailed" in ws005["message"]
-    assert "collected 45 resources, 1 read error (1 type)" in result.stderr
+    assert "collected 55 resources, 1 read error (1 type)" in result.stderr
     # --allow-partial judges on what was read: unknown counts only when asked.
     partial = [*args, "--allow-partial"]
     assert CliRunner().invoke(cli, [*partial, "--fail-on", "medium", "--fail-on-unknown"], env=TOKEN_ENV).exit_code == 1

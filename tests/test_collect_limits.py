@@ -46,7 +46,7 @@ def test_a_request_that_never_answers_is_given_up(fake_arm: FakeArm, tmp_path: P
     [error] = document["errors"]
     assert (error["code"], error["resource_types"]) == ("Timeout", [rt.STORAGE_ACCOUNTS])
     assert "within the read timeout" in error["message"]
-    assert len(document["resources"]) == 45  # the account itself was read by id
+    assert len(document["resources"]) == 55  # the account itself was read by id
 
 
 def test_the_overall_timeout_keeps_what_was_read(fake_arm: FakeArm, tmp_path: Path) -> None:

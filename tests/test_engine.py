@@ -45,8 +45,8 @@ def private_baseline():
 
 def test_every_rule_of_the_catalogue_is_registered_once() -> None:
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 39
-    assert ids[0] == "AML-WS-001" and ids[-1] == "AML-NET-004"
+    assert len(ids) == len(set(ids)) == 42
+    assert ids[0] == "AML-WS-001" and ids[-1] == "AML-EGR-003"
 
 
 def test_every_rule_gives_at_least_one_result_per_workspace() -> None:

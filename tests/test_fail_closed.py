@@ -51,7 +51,7 @@ def test_allow_partial_keeps_the_normal_exit_logic(served: FakeArm, tmp_path: Pa
     partial = amlaudit("collect", *fake_args(served), "--output", str(snapshot), "--quiet", "--allow-partial")
 
     assert strict.returncode == 3
-    assert "collected 45 resources, 1 read error (1 type); snapshot written to" in strict.stderr
+    assert "collected 55 resources, 1 read error (1 type); snapshot written to" in strict.stderr
     assert "the snapshot is incomplete: 1 read error" in strict.stderr
     assert partial.returncode == 0, partial.stderr
     assert json.loads(snapshot.read_text(encoding="utf-8"))["errors"][0]["code"] == "AuthorizationFailed"
@@ -61,7 +61,7 @@ def test_collect_prints_a_final_line_on_success(served: FakeArm, tmp_path: Path)
     snapshot = tmp_path / "snapshot.json"
     done = amlaudit("collect", *fake_args(served), "--output", str(snapshot), "--quiet")
     assert done.returncode == 0, done.stderr
-    assert done.stderr == f"amlaudit: collected 45 resources, 0 read errors; snapshot written to {snapshot}\n"
+    assert done.stderr == f"amlaudit: collected 55 resources, 0 read errors; snapshot written to {snapshot}\n"
 
 
 def _requests_served(base_url: str, ca_path: str) -> int:

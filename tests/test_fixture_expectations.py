@@ -45,6 +45,7 @@ CATALOGUE_RULE_IDS = (
     "AML-STU-001",
     "AML-STU-002",
     *(f"AML-NET-00{i}" for i in range(1, 5)),
+    *(f"AML-EGR-00{i}" for i in range(1, 4)),
 )
 
 # What "covered" means for a rule: at least one expected result of each status, agreed by the engine.

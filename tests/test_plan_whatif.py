@@ -57,8 +57,9 @@ def test_create_of_every_resource_scans_like_the_inventory(path: str) -> None:
     inventory = load_inventory([path])
     document = whatif([{"resourceId": r["id"], "changeType": "Create", "after": r} for r in inventory.resources])
     plan = read_whatif(json.loads(json.dumps(document)), "plan.json")
-    # A snapshot's recorded collection errors stay with the current state (which holds nothing else).
-    current = Inventory(errors=inventory.errors) if inventory.errors else None
+    # A snapshot's recorded collection errors and its cloud stay with the current state (which holds nothing
+    # else).
+    current = Inventory(errors=inventory.errors, meta=inventory.meta) if inventory.errors or inventory.meta else None
     planned = apply_plans(current, [plan])
     assert results(planned) == results(inventory)
 

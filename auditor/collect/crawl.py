@@ -34,6 +34,7 @@ from auditor.arm import (
 from auditor.collect import graph
 from auditor.collect import resource_types as rt
 from auditor.collect.clients import Clients
+from auditor.collect.firewalls import FirewallTrail
 from auditor.collect.graph import GRAPH_TYPES
 from auditor.collect.index import Index
 from auditor.collect.redact import redact
@@ -76,6 +77,7 @@ class Crawl:
         self._wanted: set[str] = set()
         self._core_vnets: set[str] = set()
         self._zones_by_name = False
+        self._firewalls = FirewallTrail(self.resources, self.want, self._children)
         self._expanders: dict[str, Callable[[Json], None]] = {
             rt.WORKSPACES: self._expand_workspace,
             rt.STORAGE_ACCOUNTS: self._expand_associated,
@@ -89,6 +91,10 @@ class Crawl:
             rt.VIRTUAL_NETWORKS: self._expand_vnet,
             rt.ONLINE_ENDPOINTS: lambda endpoint: self._children(endpoint["id"], rt.DEPLOYMENTS),
             rt.LABELING_JOBS: self._expand_labeling_job,
+            rt.ROUTE_TABLES: self._firewalls.route_table,
+            rt.AZURE_FIREWALLS: self._firewalls.firewall,
+            rt.FIREWALL_POLICIES: self._firewalls.policy,
+            rt.RULE_COLLECTION_GROUPS: self._firewalls.ip_groups,
         }
 
     # Fetching -------------------------------------------------------------------------------
@@ -358,6 +364,7 @@ class Crawl:
 
     def _expand_vnet(self, vnet: Json) -> None:
         self._operator_paths(vnet)
+        self._firewalls.vnet(vnet)
         if lid(vnet["id"]) in self._core_vnets:
             self._expand_core_vnet(vnet)
 
@@ -371,6 +378,8 @@ class Crawl:
             for key in ("networkSecurityGroup", "routeTable"):
                 reference = ref_id(dig(subnet, "properties", key))
                 if reference:
+                    if key == "routeTable":
+                        self._firewalls.table_used(reference, vnet["id"])
                     self.want(reference)
 
     def _operator_paths(self, vnet: Json) -> None:

@@ -18,8 +18,9 @@ Json = dict[str, Any]
 # supported-tables-resources): the top-level types listed per subscription, plus VNet gateways
 # (which ARM lists per resource group only), private DNS zone VNet links, and online endpoints with
 # their deployments. Not there, hence read through ARM: computes, datastores, labelling jobs, data
-# versions, outbound rules, managed networks, endpoints' DNS zone groups, and subnets or peerings
-# outside their VNet. Workspaces are found here but read again through ARM, see crawl.
+# versions, outbound rules, managed networks, endpoints' DNS zone groups, firewall policies' rule
+# collection groups, and subnets or peerings outside their VNet. Workspaces are found here but read
+# again through ARM, see crawl.
 GRAPH_TYPES: tuple[str, ...] = (
     *rt.SCOPE_LISTS,
     rt.NETWORK_GATEWAYS,

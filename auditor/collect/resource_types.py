@@ -40,6 +40,10 @@ PRIVATE_DNS_ZONES = "Microsoft.Network/privateDnsZones"
 ZONE_LINKS = f"{PRIVATE_DNS_ZONES}/virtualNetworkLinks"
 BASTION_HOSTS = "Microsoft.Network/bastionHosts"
 NETWORK_GATEWAYS = "Microsoft.Network/virtualNetworkGateways"
+AZURE_FIREWALLS = "Microsoft.Network/azureFirewalls"
+FIREWALL_POLICIES = "Microsoft.Network/firewallPolicies"
+RULE_COLLECTION_GROUPS = f"{FIREWALL_POLICIES}/ruleCollectionGroups"
+IP_GROUPS = "Microsoft.Network/ipGroups"
 
 # Machine Learning is read as raw JSON, not through azure-mgmt-machinelearningservices: its 1.0.1
 # release is pinned to api-version 2020-08-01 and its models silently drop publicNetworkAccess,
@@ -77,6 +81,10 @@ API_VERSIONS: dict[str, str] = {
     ZONE_LINKS: "2024-06-01",
     BASTION_HOSTS: NETWORK_API_VERSION,
     NETWORK_GATEWAYS: NETWORK_API_VERSION,
+    AZURE_FIREWALLS: NETWORK_API_VERSION,
+    FIREWALL_POLICIES: NETWORK_API_VERSION,
+    RULE_COLLECTION_GROUPS: NETWORK_API_VERSION,
+    IP_GROUPS: NETWORK_API_VERSION,
 }
 
 _CANONICAL = {t.lower(): t for t in API_VERSIONS}
@@ -161,6 +169,11 @@ SCOPE_LISTS: dict[str, Lister] = {
     ),
     ROUTE_TABLES: lambda c, s: _as_json(_network(c, s).route_tables.list_all(api_version=NETWORK_API_VERSION)),
     BASTION_HOSTS: lambda c, s: _as_json(_network(c, s).bastion_hosts.list(api_version=NETWORK_API_VERSION)),
+    # Firewall types are read raw: the network SDK's flattened models drop the keys they do not know
+    # (fake-arm-notes §3), and rule collections carry fields that newer api-versions add.
+    AZURE_FIREWALLS: _raw_provider_list(AZURE_FIREWALLS),
+    FIREWALL_POLICIES: _raw_provider_list(FIREWALL_POLICIES),
+    IP_GROUPS: _raw_provider_list(IP_GROUPS),
 }
 
 CHILD_LISTS: dict[str, Lister] = {
@@ -175,6 +188,7 @@ CHILD_LISTS: dict[str, Lister] = {
             private_endpoint_name=name_of(pe), resource_group_name=_group(pe), api_version=NETWORK_API_VERSION
         )
     ),
+    RULE_COLLECTION_GROUPS: _raw_child_list(RULE_COLLECTION_GROUPS),
     ZONE_LINKS: lambda c, zone: _as_json(
         _private_dns(c, zone).virtual_network_links.list(_group(zone), name_of(zone))
     ),

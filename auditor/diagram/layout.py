@@ -27,6 +27,7 @@ TITLE_H = 26
 COLUMN_GAP = 90  # between the PaaS column and the VNets: room for the endpoint edges
 VNET_GAP = 170  # between VNets side by side: room for the peering edge and its label
 ROW_GAP = 56  # between the VNets and the DNS zones
+MAX_W = 1440  # a laptop screen: VNets that would overflow it start a new row
 SUBNET_MIN_W = 2 * LEAF_W + GAP + 2 * PAD
 CHAR_W = 0.6  # average glyph width of a sans-serif face, in ems
 MAX_HEADER_LINES = 12
@@ -151,11 +152,16 @@ def layout(diagram: Diagram) -> Layout:
     x: float = MARGIN + (LEAF_W + COLUMN_GAP if column else 0)
     row_left = x
     row_bottom: float = top
+    row_top: float = top
+    widest: float = row_left
     for node in boxes:
-        place(node, x, top)
+        if x > row_left and x + sizes[node.key][0] > MAX_W - MARGIN:
+            x, row_top = row_left, row_bottom + ROW_GAP
+        place(node, x, row_top)
         x += sizes[node.key][0] + VNET_GAP
-        row_bottom = max(row_bottom, top + sizes[node.key][1])
-    row_right = max(x - VNET_GAP, row_left + 2 * ZONE_W + GAP)
+        widest = max(widest, x - VNET_GAP)
+        row_bottom = max(row_bottom, row_top + sizes[node.key][1])
+    row_right = max(widest, row_left + 2 * ZONE_W + GAP)
     per_row = max(1, int((row_right - row_left + GAP) // (ZONE_W + GAP)))
     zone_top = row_bottom + ROW_GAP if boxes else top
     for index, node in enumerate(zones):

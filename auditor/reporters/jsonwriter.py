@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 _LARGEST = 2**63  # orjson's integers are 64-bit
+_STRING_KEYS = {str}
 
 
 class Streamed:
@@ -100,25 +101,11 @@ def _orjson_exact(value: Any) -> bool:
 
 
 def _exact_dict(value: dict[Any, Any]) -> bool:
-    for key, item in value.items():
-        if type(key) is not str:
-            return False
-        kind = type(item)
-        if kind is str or kind is bool or item is None:
-            continue
-        if kind is dict:
-            if not _exact_dict(item):
-                return False
-        elif kind is list:
-            if not _exact_list(item):
-                return False
-        elif not _exact_scalar(item):
-            return False
-    return True
+    return {*map(type, value)} <= _STRING_KEYS and _exact_list(value.values())
 
 
-def _exact_list(value: list[Any]) -> bool:
-    for item in value:
+def _exact_list(values: Iterable[Any]) -> bool:
+    for item in values:
         kind = type(item)
         if kind is str or kind is bool or item is None:
             continue

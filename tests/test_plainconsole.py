@@ -56,18 +56,6 @@ def test_posture_table_lays_out_as_rich_does(rows: list[tuple[str, str, str]], t
     assert fast == expected
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["FAIL", "UNKNOWN", "", "TOOLONGLABEL"]), TEXT), min_size=1, max_size=5))
-def test_findings_grid_lays_out_as_rich_does(rows: list[tuple[str, str]]) -> None:
-    grid = Table.grid(padding=(0, 1), pad_edge=True)
-    grid.add_column(width=8, no_wrap=True)
-    grid.add_column()
-    for label, text in rows:
-        grid.add_row(Text(label), Text(text + "\n"))
-    expected, fast = both(grid, 120)
-    assert fast == expected
-
-
 @settings(max_examples=200, deadline=None)
 @given(LINE, st.integers(10, 130))
 def test_a_whole_line_prints_as_rich_prints_it(line: str, width: int) -> None:

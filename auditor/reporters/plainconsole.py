@@ -2,8 +2,8 @@
 
 rich measures and renders every cell of every table through several layers of objects; for the
 file and pipe rendering of a large tenant that cost tens of seconds. The report prints only three
-kinds of things: word-wrapped Text, the posture table (heavy head, one line per cell) and the
-findings grid (a fixed status column beside wrapped text). For those, when every character is
+kinds of things: word-wrapped Text, the posture table (heavy head, one line per cell) and the lines
+of findings it has laid out itself (`WHOLE_LINE`). For those, when every character is
 printable ASCII (one cell wide, nothing for rich to strip or expand) and the layout needs no
 column to shrink, this console writes what rich would write; anything else goes to rich itself.
 tests/test_plainconsole.py checks the two against each other on generated input.
@@ -74,11 +74,10 @@ def _text_lines(text: Text, width: int) -> list[str] | None:
     return [piece for line in text.plain.split("\n") for piece in wrap(line, width)]
 
 
-def wrap(line: str, width: int, overflow: str = "fold") -> list[str]:
+def wrap(line: str, width: int) -> list[str]:
     """rich's word wrap of one line of single-cell characters (`rich._wrap.divide_line`).
 
-    A word longer than a line is folded across lines of `width` characters ("fold"), or left
-    whole on its line and cut to `width` with an ellipsis ("ellipsis", the default of a table column).
+    A word longer than a line is folded across lines of `width` characters (rich's "fold").
     """
     breaks: list[int] = []
     offset = 0
@@ -89,8 +88,6 @@ def wrap(line: str, width: int, overflow: str = "fold") -> list[str]:
             offset += len(word)
         elif length > width:
             chunks = [word[index : index + width] for index in range(0, len(word), width)]
-            if overflow != "fold":
-                chunks = [word]
             for chunk in chunks[:-1]:
                 if start:
                     breaks.append(start)
@@ -103,9 +100,7 @@ def wrap(line: str, width: int, overflow: str = "fold") -> list[str]:
             offset = len(word)
     bounds = [0, *breaks, len(line)]
     pieces = [_rstrip_end(line[bounds[i] : bounds[i + 1]], width) for i in range(len(bounds) - 1)]
-    if overflow == "fold":
-        return [piece[:width] for piece in pieces]
-    return [piece if len(piece) <= width else piece[: width - 1] + "…" for piece in pieces]
+    return [piece[:width] for piece in pieces]
 
 
 def _rstrip_end(piece: str, width: int) -> str:
@@ -153,8 +148,6 @@ def _table_lines(table: Table, width: int) -> list[str] | None:
         return None
     if table.box is box.HEAVY_HEAD and not table.collapse_padding:
         return _boxed_lines(table, width)
-    if table.box is None and table.collapse_padding and len(table.columns) == 2:
-        return _grid_lines(table, width)
     return None
 
 
@@ -189,34 +182,3 @@ def _boxed_lines(table: Table, width: int) -> list[str] | None:
     lines.append("└" + "┴".join("─" * w for w in widths) + "┘")
     return lines
 
-
-def _grid_lines(table: Table, width: int) -> list[str] | None:
-    """`Table.grid(padding=(0, 1), pad_edge=True)`: a fixed first column beside wrapped text."""
-    first, second = table.columns
-    if table.padding != (0, 1, 0, 1) or not table.pad_edge or table.show_header or table.show_edge:
-        return None
-    if first.width is None or not first.no_wrap or second.width is not None or second.no_wrap:
-        return None
-    if second.overflow not in ("fold", "ellipsis"):
-        return None
-    columns = _cells(table)
-    if columns is None:
-        return None
-    # Collapsed padding: the first column is one space, its content, one space; the second has
-    # one space on its right only, and takes what the first leaves (rich's measure counts one
-    # padding cell per column).
-    first_width = first.width + 1
-    content = first_width - 2
-    text_width = width - first_width - 1
-    if content < 1 or text_width < 1 or any(len(cell) > content or "\n" in cell for cell in columns[0]):
-        return None
-    # Below its natural width the text column wraps at `text_width`; at it, nothing wraps, which
-    # is the same unless that width is zero (rich then gives the column no room at all).
-    if not any(line.strip("\n") for line in columns[1]):
-        return None
-    lines: list[str] = []
-    for label, text in zip(columns[0], columns[1], strict=True):
-        wrapped = [piece for line in text.split("\n") for piece in wrap(line, text_width, second.overflow)]
-        lines.append(f" {label.ljust(content)} {wrapped[0]}")
-        lines += [" " * first_width + piece for piece in wrapped[1:]]
-    return lines

@@ -96,6 +96,9 @@ def test_every_referenced_resource_is_a_node(fixture_diagrams: tuple[list[Any], 
         assert parents <= {node.key for node in diagram.nodes if node.container}
         ends = {e.source for e in diagram.edges} | {e.target for e in diagram.edges}
         assert ends <= {node.key for node in diagram.nodes}
+        subnets = {node.key for node in diagram.nodes if node.kind == "subnet"}
+        placed = {(e.source, e.target) for e in diagram.edges if e.kind == "in_subnet"}
+        assert {(n.key, n.parent) for n in diagram.nodes if n.parent in subnets} <= placed
 
 
 def test_every_failing_result_about_a_drawn_resource_marks_it(fixture_diagrams: tuple[list[Any], list[Any]]) -> None:

@@ -100,7 +100,17 @@ def build_structure(topo: Topology, ws: Resource) -> Diagram:
     _peerings(b, vnets)
     _hosts_and_routes(b, vnets)
     _dns_zones(b, vnets)
+    _placements(b)
     return b.diagram()
+
+
+def _placements(b: _Builder) -> None:
+    """An `in subnet` edge for everything a subnet holds: renderers draw it as nesting, and the
+    model states it as a relation for whoever reads the JSON."""
+    subnets = {node.key for node in b.nodes.values() if node.kind == "subnet"}
+    for node in list(b.nodes.values()):
+        if node.parent in subnets:
+            b.edge(node.key, node.parent, "in_subnet", "in subnet")
 
 
 def _describe_workspace(b: _Builder, ctx: WorkspaceContext, node: Node) -> None:

@@ -81,7 +81,7 @@ def test_bench_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert all(r["scans"][fmt]["runs"][0]["peak_kib"] > 0 for r in payload["results"] for fmt in ("json", "console"))
     assert sorted(payload["startup"]) == ["--version", "rules list", "scan sample tenant"]
     out = capsys.readouterr().out
-    assert "scan console (x parse)" in out and "start-up --version" in out and "load average at end" in out
+    assert "scan console (x parse)" in out and "start-up --version: cpu" in out and "load average at end" in out
 
 
 def test_plan_bench_runs_on_a_tiny_tenant(capsys: pytest.CaptureFixture[str]) -> None:

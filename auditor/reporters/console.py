@@ -17,7 +17,7 @@ from rich.text import Text
 
 from auditor.arm import name_of
 from auditor.model import STATUS_ORDER, Severity, Status
-from auditor.reporters.explain import evidence_entries, first_few, how_to_decide, missing_data
+from auditor.reporters.explain import evidence_entries, first_few, how_to_decide, missing_data, requirement_lines
 from auditor.reporters.jsonreport import Report
 from auditor.reporters.plainconsole import WHOLE_LINE, PlainConsole
 from auditor.reporters.text import shown
@@ -243,6 +243,7 @@ def _finding(result: Mapping[str, Any]) -> list[tuple[str, Text]]:
     resource = _plain(name_of(result["resource_id"]))
     paragraphs = [("", heading), ("resource: ", resource), ("", _plain(result["message"]))]
     paragraphs += [("evidence: ", _plain(line)) for line in evidence_entries(result.get("evidence") or {})]
+    paragraphs += [("  ", _plain(line)) for line in requirement_lines(result.get("evidence") or {})]
     if result["status"] == Status.UNKNOWN:
         paragraphs += [("missing: ", _plain(gap)) for gap in first_few(missing_data(result))]
         paragraphs += [("to decide: ", _plain(step)) for step in how_to_decide(result)]

@@ -16,6 +16,17 @@ from auditor.arm import lid, name_of, segments
 
 # Evidence keys that are not property values: what an unknown result lacks, and assumed defaults.
 _NOT_VALUES = frozenset({"missing", "undecided", "defaulted"})
+# Evidence keys holding a table (a list of flat objects): shown as rows, never as `path = value`.
+# AML-EGR-001's per-requirement verdicts, with the NSG rule, route and firewall rule that decided each.
+_TABLES = frozenset({"requirements"})
+REQUIREMENT_COLUMNS = (
+    ("requirement", "Req"),
+    ("verdict", "Verdict"),
+    ("flow", "Flow"),
+    ("nsg_rule", "NSG rule"),
+    ("route", "Route"),
+    ("firewall_rule", "Firewall rule"),
+)
 # How many evidence entries, and items of one list, a human-readable report shows.
 SHOWN_ENTRIES = 3
 SHOWN_ITEMS = 3
@@ -35,7 +46,7 @@ def evidence_entries(evidence: Mapping[str, Any], short_ids: bool = False) -> li
     `short_ids` writes ARM ids as their names (Markdown, where rows must stay short).
     """
     defaults = _defaults(evidence)
-    values = [(key, value) for key, value in evidence.items() if key not in _NOT_VALUES]
+    values = [(key, value) for key, value in evidence.items() if key not in _NOT_VALUES | _TABLES]
     shown = values[:SHOWN_ENTRIES]
     lines = []
     for key, value in shown:
@@ -53,6 +64,22 @@ def evidence_entries(evidence: Mapping[str, Any], short_ids: bool = False) -> li
     if len(values) > SHOWN_ENTRIES:
         lines.append(f"(+{len(values) - SHOWN_ENTRIES} more in the JSON report)")
     return lines
+
+
+def requirement_rows(evidence: Mapping[str, Any]) -> list[list[str]]:
+    """The per-requirement table of the evidence (columns `REQUIREMENT_COLUMNS`), empty if it has none."""
+    rows = evidence.get("requirements")
+    if not isinstance(rows, list):
+        return []
+    return [[str(row.get(key, "—")) for key, _ in REQUIREMENT_COLUMNS] for row in rows if isinstance(row, dict)]
+
+
+def requirement_lines(evidence: Mapping[str, Any]) -> list[str]:
+    """The per-requirement table as one line per requirement, for reports without nested tables."""
+    return [
+        f"{req} {verdict}: {flow} · NSG {nsg} · route {route} · firewall {firewall}"
+        for req, verdict, flow, nsg, route, firewall in requirement_rows(evidence)
+    ]
 
 
 def _defaults(evidence: Mapping[str, Any]) -> dict[str, str]:

@@ -16,7 +16,7 @@ from typing import Any
 from auditor.arm import name_of
 from auditor.model import STATUS_ORDER, Rule, Status
 from auditor.reporters.diagrams import DiagramSource, html_section
-from auditor.reporters.explain import how_to_decide
+from auditor.reporters.explain import REQUIREMENT_COLUMNS, how_to_decide, requirement_rows
 from auditor.reporters.text import CODE_SPAN, shown, visible_json
 from auditor.reporters.views import (
     ATTENTION_STATUSES,
@@ -253,6 +253,11 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[
         fields.append(("To decide", "<br>".join(escape(step) for step in how_to_decide(result))))
     elif status != Status.PASS and status != Status.NOT_APPLICABLE:
         fields.append(("Fix", _common_prose(result.get("remediation", ""))))
+    rows = requirement_rows(result.get("evidence") or {})
+    if rows:
+        head = "".join(f"<th>{escape(label)}</th>" for _, label in REQUIREMENT_COLUMNS)
+        body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+        fields.append(("Required outbound", f'<table class="requirements"><tr>{head}</tr>{body}</table>'))
     fields.append(("Evidence", f"<pre>{html.escape(visible_json(result.get('evidence', {})))}</pre>"))
     if rule.get("help_uri"):
         fields.append(("Documentation", _common(rule["help_uri"])))

@@ -13,7 +13,7 @@ from typing import Any
 from auditor.arm import name_of
 from auditor.model import Rule, Status
 from auditor.reporters.diagrams import DiagramSource, markdown_section
-from auditor.reporters.explain import evidence_entries, how_to_decide
+from auditor.reporters.explain import REQUIREMENT_COLUMNS, evidence_entries, how_to_decide, requirement_rows
 from auditor.reporters.text import markdown_code, markdown_text
 from auditor.reporters.views import (
     ATTENTION_STATUSES,
@@ -85,6 +85,7 @@ def _lines(report: Mapping[str, Any], rules: Sequence[Rule], diagrams: DiagramSo
             table = _table(["Rule", "Workspace", "Resource", "Message", "Evidence", last], rows)
             yield from ("", f"### {severity.capitalize()} ({len(members)})", "")
             yield from _folded(f"{len(members)} results", len(members) + 2, table)
+    yield from _requirement_tables(report)
     waived = [result for result in report["results"] if result["status"] == Status.WAIVED]
     if waived:
         table = _table(
@@ -127,6 +128,17 @@ def _finding_row(result: Mapping[str, Any], names: Mapping[str, str], links: Map
         if result["status"] == Status.UNKNOWN
         else _text(result.get("remediation", "")),
     ]
+
+
+def _requirement_tables(report: Mapping[str, Any]) -> Iterator[str]:
+    """Per failing or unknown result with a per-requirement table (AML-EGR-001), that table."""
+    for result in report["results"]:
+        rows = requirement_rows(result.get("evidence") or {})
+        if rows and result["status"] in (Status.FAIL, Status.UNKNOWN):
+            title = f"{_text(result['rule_id'])} on {_code(name_of(result['resource_id']))}: required outbound"
+            yield from ("", f"#### {title}", "")
+            table = _table([label for _, label in REQUIREMENT_COLUMNS], ([_text(c) for c in row] for row in rows))
+            yield from _folded(f"{len(rows)} requirements", len(rows) + 2, table)
 
 
 def _waived_row(result: Mapping[str, Any], names: Mapping[str, str], links: Mapping[str, str]) -> Row:

@@ -30,7 +30,7 @@ _ZONE = ("#f6f8fa", "#8c959f")
 _EDGE = {
     "linked_zone": ("#afb8c1", 1.0, "2 3"),
     "peered_with": ("#0969da", 2.0, ""),
-    "routes_to": ("#9a6700", 1.5, ""),
+    "routes_to": ("#1b7c83", 1.5, ""),
     "service_endpoint": ("#6e7781", 1.2, "6 3"),
 }
 
@@ -284,7 +284,7 @@ def _edge_text(edge: Edge) -> str:
         ids = _ids(m for m in edge.marks if m.status == status)
         if ids:
             return f"{sign} {' '.join(ids)}"
-    if edge.kind == "peered_with" or edge.partial:
+    if edge.kind in ("peered_with", "routes_to") or edge.partial:
         return edge.label
     return ""
 

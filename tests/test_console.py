@@ -187,3 +187,13 @@ def test_a_terminal_gets_colour() -> None:
     render_console(report_of([result_of()]), console)
 
     assert "\x1b[" in buffer.getvalue()
+
+
+def test_a_command_in_a_fix_is_never_broken_across_lines() -> None:
+    # Broken at its spaces, a command would paste into a shell as several lines.
+    command = "`az network firewall policy rule-collection-group collection add-filter-collection --name allow-ml`"
+    result = result_of(Status.FAIL, Severity.HIGH, remediation=f"Allow the flow on the firewall: {command} for each.")
+    console = Console(width=80, record=True, file=io.StringIO())
+    render_console(report_of([result]), console)
+
+    assert command in console.export_text()

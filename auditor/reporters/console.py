@@ -271,6 +271,11 @@ def _print_paragraphs(console: Console, label: Text, paragraphs: list[tuple[str,
             console.print(lead + line, **WHOLE_LINE)
 
 
+# A `code span` (a command in a remediation) is one word: broken at its spaces, it would paste as
+# several shell lines.
+_WORD = re.compile(r"(?:`[^`]*`|\S)+\s*")
+
+
 def _wrapped(text: Text, width: int) -> list[Text]:
     """`text` broken at spaces into lines of `width` cells; a longer word gets a line of its own.
 
@@ -278,7 +283,7 @@ def _wrapped(text: Text, width: int) -> list[Text]:
     """
     offsets = []
     used = 0
-    for word in re.finditer(r"\S+\s*", text.plain):
+    for word in _WORD.finditer(text.plain):
         if used and used + cell_len(word.group().rstrip()) > width:
             offsets.append(word.start())
             used = 0

@@ -7,12 +7,13 @@ any other flow) step by step and says, per flow, which NSG rule, route and firew
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from auditor.arm import Resource, as_list, eq, lid, name_of, props, ref_id, vnet_of_subnet
 from auditor.context import WorkspaceContext, compute_block, compute_subnet, compute_type, subnet_prefixes
 from auditor.egress_match import Destination, address_overlaps, covers, port_spec_includes, protocol_matches, route_rank
-from auditor.egress_topology import EgressIndex, egress_index, firewall_vnets
+from auditor.egress_topology import EgressIndex, egress_index
 from auditor.firewall import ALLOWED, BLOCKED, UNDECIDED, Flow, firewall_decision
 from auditor.nsg import merged, rules_by_priority
 from auditor.topology import NSG_TYPE, ROUTE_TABLE_TYPE, ROUTE_TYPE, SUBNET_TYPE, Topology
@@ -242,15 +243,13 @@ class SubnetPath:
             verdict.step(first.verdict, first.reason)
 
     def _firewalls_at(self, ip: str) -> list[Resource]:
-        """Azure Firewalls with this private IP; private IPs repeat across VNets, so those in the subnet's
-        VNet or a VNet peered with it are preferred when there are any."""
-        candidates = self.index.firewalls_at(ip)
-        if len(candidates) <= 1:
-            return candidates
+        """Azure Firewalls with this private IP, those in the subnet's VNet or a VNet peered with it first."""
+        return self.index.firewalls_at(ip, self._near)
+
+    @cached_property
+    def _near(self) -> set[str]:
         vnet = vnet_of_subnet(self.subnet_id)
-        near = {lid(vnet)} | set(self.topo.peering_partners(vnet)) if vnet else set()
-        close = [fw for fw in candidates if firewall_vnets(fw) & near]
-        return close or candidates
+        return {lid(vnet)} | set(self.topo.peering_partners(vnet)) if vnet else set()
 
     # --- EGR-003 ---------------------------------------------------------------------------
 

@@ -37,16 +37,28 @@ class EgressIndex:
     def __init__(self, topo: Topology) -> None:
         self.topo = topo
         self._firewalls_by_ip: dict[str, list[Resource]] = defaultdict(list)
+        # Private IPs repeat across VNets (every spoke's hub may use 10.x.0.4): also by (IP, VNet).
+        self._firewalls_by_ip_vnet: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         for firewall in topo.of_type(FIREWALL):
             for ip in firewall_private_ips(firewall):
                 self._firewalls_by_ip[ip].append(firewall)
+                for vnet in firewall_vnets(firewall):
+                    self._firewalls_by_ip_vnet[(ip, vnet)].append(firewall)
+        self.rules_cache: dict[str, Any] = {}  # firewall id → its rules in processing order (auditor.firewall)
         self._ip_groups_by_name: dict[str, list[Resource]] = defaultdict(list)
         for group in topo.of_type(IP_GROUP):
             self._ip_groups_by_name[str(group.get("name") or name_of(group["id"])).lower()].append(group)
         self._groups: dict[str, tuple[list[Resource], list[str]]] = {}
 
-    def firewalls_at(self, ip: str) -> list[Resource]:
-        return self._firewalls_by_ip.get(ip.strip().lower(), [])
+    def firewalls_at(self, ip: str, near: set[str] | None = None) -> list[Resource]:
+        """Azure Firewalls with this private IP; those in the `near` VNets (lower-cased ids) when there are
+        any, since the same private IP in an unrelated VNet is another firewall."""
+        key = ip.strip().lower()
+        if near:
+            close = [fw for vnet in sorted(near) for fw in self._firewalls_by_ip_vnet.get((key, vnet), [])]
+            if close:
+                return close
+        return self._firewalls_by_ip.get(key, [])
 
     def ip_group(self, group_id: str) -> Resource | None:
         """An IP group by id; spec examples misplace `resourceGroups` after the provider, so an id that

@@ -68,7 +68,16 @@ class OrderedRules:
 
 
 def ordered_rules(index: EgressIndex, firewall: Resource) -> OrderedRules:
-    """Every filter rule of the firewall in processing order, or the gap that keeps them unknown."""
+    """Every filter rule of the firewall in processing order, or the gap that keeps them unknown
+    (computed once per firewall: a hub firewall serves every spoke)."""
+    key = firewall["id"].lower()
+    cached = index.rules_cache.get(key)
+    if cached is None:
+        cached = index.rules_cache[key] = _ordered_rules(index, firewall)
+    return cached  # type: ignore[no-any-return]
+
+
+def _ordered_rules(index: EgressIndex, firewall: Resource) -> OrderedRules:
     policy_id = ref_id(props(firewall).get("firewallPolicy"))
     if policy_id is None:
         return _classic_rules(firewall)

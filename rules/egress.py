@@ -55,9 +55,8 @@ def _subnet_evidence(subnet: ComputeSubnet, path: SubnetPath) -> dict[str, objec
     "Storage, the Microsoft Container Registry and Front Door; an NSG, route or firewall that drops one of "
     "them leaves jobs hanging and compute creation failing.",
     remediation="Allow each blocked requirement on its path: an NSG outbound rule to the service tag, and an "
-    "Azure Firewall network rule (`az network firewall policy rule-collection-group collection add-filter-collection "
-    "--rule-type NetworkRule --destination-addresses <tag> --destination-ports <port> ...`) or an application "
-    "rule for its host names.",
+    "Azure Firewall network rule for the tag and port (az network firewall policy rule-collection-group collection "
+    "add-filter-collection --rule-type NetworkRule ...) or an application rule for its host names.",
     source='"Configure firewall settings"; related (behind a firewall: required outbound)',
     help_uri=DOC_FIREWALL,
     reads=(WORKSPACE_TYPE, *PATH_TYPES),
@@ -107,9 +106,9 @@ def required_outbound_reaches(ctx: WorkspaceContext) -> Iterable[Finding]:
     rationale="Unfiltered internet egress lets code running on compute exfiltrate data anywhere; the document "
     "asks for a firewall between the workspace resources and the public internet.",
     remediation="Send 0.0.0.0/0 from the compute subnet to an Azure Firewall that allows only the required "
-    "outbound (`az network route-table route create ... --address-prefix 0.0.0.0/0 --next-hop-type "
-    "VirtualAppliance --next-hop-ip-address <firewall IP>`), or set the managed network to "
-    "`AllowOnlyApprovedOutbound` (`az ml workspace update --managed-network allow_only_approved_outbound`).",
+    "outbound (az network route-table route create ... --address-prefix 0.0.0.0/0 --next-hop-type "
+    "VirtualAppliance --next-hop-ip-address <firewall IP>), or set the managed network to "
+    "`AllowOnlyApprovedOutbound` (az ml workspace update --managed-network allow_only_approved_outbound).",
     source='"Configure your firewall to control traffic between your workspace resources and the public '
     'internet"; related (managed network: allow only approved outbound)',
     help_uri=DOC_FIREWALL,

@@ -14,7 +14,7 @@ import click
 
 from auditor.cli.app import cli
 from auditor.cli.errors import UserError, reporting_os_error
-from auditor.cli.options import check_destinations, live_options, rules_dir_option
+from auditor.cli.options import check_destinations, inventory_option, live_options, rules_dir_option
 from auditor.cli.scan_command import ScanRequest, check_inputs, read_inputs
 from auditor.diagram import Diagram, build_diagram
 from auditor.diagram.dot import render_dot
@@ -41,13 +41,7 @@ GRAPH_FORMATS: dict[str, tuple[str, Callable[[Diagram], str]]] = {
 
 @cli.command()
 @live_options
-@click.option(
-    "--inventory",
-    "inventories",
-    multiple=True,
-    metavar="PATH",
-    help="Inventory file or folder (repeatable). Without it, collect live from the scope given.",
-)
+@inventory_option
 @click.option(
     "--plan",
     "plans",

@@ -21,6 +21,15 @@ NEVER = "never"
 FAIL_ON_CHOICES = [*(severity.value for severity in SEVERITIES_DESCENDING), NEVER]
 
 
+# scan and graph read the same inputs.
+inventory_option = click.option(
+    "--inventory",
+    "inventories",
+    multiple=True,
+    metavar="PATH",
+    help="Inventory file or folder (repeatable). Without it, collect live from the scope given.",
+)
+
 rules_dir_option = click.option(
     "--rules-dir",
     "rules_dirs",

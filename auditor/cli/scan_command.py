@@ -15,7 +15,14 @@ from auditor.cli.app import cli
 from auditor.cli.emit import emit, exit_code
 from auditor.cli.errors import EXIT_INCOMPLETE, UserError
 from auditor.cli.live import Incomplete, run_collection, say, summary_line
-from auditor.cli.options import FAIL_ON_CHOICES, check_destinations, live_options, parse_formats, rules_dir_option
+from auditor.cli.options import (
+    FAIL_ON_CHOICES,
+    check_destinations,
+    inventory_option,
+    live_options,
+    parse_formats,
+    rules_dir_option,
+)
 from auditor.collect import ConnectionSettings, Scope
 from auditor.collect.outcome import nothing_read, scan_incomplete
 from auditor.diagram import diagram_source
@@ -34,13 +41,7 @@ from auditor.waivers import DEFAULT_WAIVERS_FILE, SECTIONS, apply_waivers, load_
 
 @cli.command()
 @live_options
-@click.option(
-    "--inventory",
-    "inventories",
-    multiple=True,
-    metavar="PATH",
-    help="Inventory file or folder (repeatable). Without it, collect live from the scope given.",
-)
+@inventory_option
 @click.option(
     "--plan",
     "plans",

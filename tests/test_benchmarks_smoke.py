@@ -51,6 +51,29 @@ def _verdicts(posture: dict[str, object]) -> dict[str, object]:
     return {key: value for key, value in posture.items() if not (isinstance(value, str) and value.startswith("/"))}
 
 
+def test_clones_sharing_a_hub_scan_like_clones_with_a_hub_each(tmp_path: Path) -> None:
+    alone, shared = tmp_path / "alone.json", tmp_path / "shared.json"
+    with open(alone, "w", encoding="utf-8") as out:
+        write_tenant(out, 4, 0, load_baseline())
+    with open(shared, "w", encoding="utf-8") as out:
+        write_tenant(out, 4, 0, load_baseline(), subscriptions=("s-one", "s-two"), per_hub=2)
+
+    inventory = load_inventory([str(shared)])
+    firewalls = [r for r in inventory.resources if r["type"].lower() == "microsoft.network/azurefirewalls"]
+    hubs = [r for r in inventory.resources if r["name"].lower().startswith("vnet-hub-egress")]
+    # Clones 0 and 2 in s-one share clone 0's hub, clones 1 and 3 in s-two clone 1's.
+    assert sorted(f["id"].split("/")[2] for f in firewalls) == ["s-one", "s-two"]
+    assert sorted(len(h["properties"]["virtualNetworkPeerings"]) for h in hubs) == [2, 2]
+    spokes = {
+        p["properties"]["remoteVirtualNetwork"]["id"].lower()
+        for h in hubs
+        for p in h["properties"]["virtualNetworkPeerings"]
+    }
+    assert len(spokes) == 4
+    # Every workspace still routes through a firewall, and every rule judges it as before.
+    assert _outcomes(scan_inventory(inventory, RULES)) == _outcomes(_scan(alone))
+
+
 def test_varied_clones_fail_what_they_break(tmp_path: Path) -> None:
     # vary_every=1: clone 0 gets a public storage, clone 1 a missing DNS zone link.
     result = _scan(_generate(tmp_path, 2, vary_every=1))
@@ -104,6 +127,7 @@ def test_collect_bench_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     runs = [line for line in out.splitlines() if line.startswith("resource-graph, ")]
     assert [line.split(",")[1].strip() for line in runs] == ["2 sub"]
-    assert all(" 13.00/ws " in line and " 429s    0 " in line and "errors 0" in line for line in runs)
+    # Two workspaces per subscription share a hub: 11 reads each, plus 2 rule collection group lists per hub.
+    assert all(" 12.00/ws " in line and " 429s    0 " in line and "errors 0" in line for line in runs)
     assert "no 429 received: yes" in out
-    assert "at most 14 ARM reads per workspace with Resource Graph: yes" in out
+    assert "at most 12 ARM reads per workspace with Resource Graph: yes" in out

@@ -225,7 +225,7 @@ def read_types(paths: list[str]) -> set[str]:
 
 def test_resource_graph_for_subscriptions_reads_through_arm_only_what_it_lacks(fake_arm: FakeArm) -> None:
     workspaces = 4
-    fake_arm.load(cloned_tenant(workspaces))
+    fake_arm.load(cloned_tenant(workspaces, per_hub=workspaces))
     arm = collect(fake_arm, Scope(subscriptions=(SAMPLE_SUBSCRIPTION,)))
     arm_requests = len(arm_reads(fake_arm))
     fake_arm.requests.clear()
@@ -236,9 +236,10 @@ def test_resource_graph_for_subscriptions_reads_through_arm_only_what_it_lacks(f
     assert snapshot["errors"] == []
     assert snapshot["subscriptions"] == [SAMPLE_SUBSCRIPTION]
     reads = arm_reads(fake_arm)
-    # 12 reads per workspace, plus one rule collection group list per firewall policy (the sample's hub
-    # firewall has a policy and its parent): Resource Graph does not hold those groups.
-    assert len(reads) / workspaces <= 14 < arm_requests / workspaces
+    # 11 reads per workspace, and one rule collection group list per firewall policy of their shared hub
+    # (a policy and its parent): Resource Graph does not hold those groups.
+    assert len(reads) == 11 * workspaces + 2
+    assert len(reads) / workspaces <= 12 < arm_requests / workspaces
     # Resource Graph holds zone links, online endpoints and their deployments: no ARM read for them.
     assert read_types(reads) == {
         "microsoft.machinelearningservices/workspaces",

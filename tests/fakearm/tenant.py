@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.inventory import load_inventory
-from benchmarks.generate_tenant import CloneWriter
+from benchmarks.generate_tenant import CloneWriter, tenant_chunks
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_TENANT = ROOT / "fixtures" / "sample-tenant"
@@ -21,15 +21,16 @@ def sample_tenant() -> list[Json]:
     return load_inventory([str(SAMPLE_TENANT)]).resources
 
 
-def cloned_tenant(workspaces: int, subscriptions: tuple[str, ...] = (SAMPLE_SUBSCRIPTION,)) -> list[Json]:
+def cloned_tenant(
+    workspaces: int, subscriptions: tuple[str, ...] = (SAMPLE_SUBSCRIPTION,), per_hub: int = 1
+) -> list[Json]:
     """`workspaces` clones of the sample tenant (resource group `rg-ml-<i>`), dealt round-robin over
-    `subscriptions`: clone i lives in subscriptions[i % len(subscriptions)]."""
-    writer = CloneWriter(sample_tenant())
-    resources: list[Json] = []
-    for index in range(workspaces):
-        text = writer.clone_text(index)
-        target = subscriptions[index % len(subscriptions)]
-        resources.extend(json.loads(text.replace(SAMPLE_SUBSCRIPTION, target)))
+    `subscriptions`: clone i lives in subscriptions[i % len(subscriptions)]; `per_hub` of them share
+    an egress hub."""
+    chunks = tenant_chunks(
+        CloneWriter(sample_tenant()), workspaces, vary_every=0, subscriptions=subscriptions, per_hub=per_hub
+    )
+    resources: list[Json] = json.loads("[" + ",".join(text for text, _ in chunks) + "]")
     return resources
 
 

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from auditor.arm import Resource, as_list, eq, lid, name_of, props, ref_id, vnet_of_subnet
+from auditor.arm import Resource, eq, lid, name_of, props, ref_id, vnet_of_subnet
 from auditor.context import WorkspaceContext, compute_block, compute_subnet, compute_type, subnet_prefixes
-from auditor.egress_match import Destination, address_overlaps, covers, port_spec_includes, protocol_matches, route_rank
+from auditor.egress_match import Destination, route_rank
 from auditor.egress_topology import EgressIndex, egress_index
 from auditor.firewall import ALLOWED, BLOCKED, UNDECIDED, Flow, firewall_decision
-from auditor.nsg import merged, rules_by_priority
+from auditor.nsg_outbound import nsg_outbound
 from auditor.topology import NSG_TYPE, ROUTE_TABLE_TYPE, ROUTE_TYPE, SUBNET_TYPE, Topology
 
 PUBLIC_CLOUD = "azurecloud"
@@ -142,6 +142,11 @@ def compute_subnets(ctx: WorkspaceContext) -> list[ComputeSubnet]:
     return [found[k] for k in sorted(found)]
 
 
+def subnet_path(topo: Topology, subnet_id: str) -> SubnetPath:
+    """The subnet's path, built once per topology: AML-EGR-001, 002 and 003 all walk it."""
+    return egress_index(topo).memo(("subnet path", subnet_id), lambda: SubnetPath(topo, subnet_id))
+
+
 class SubnetPath:
     """The outbound path of one compute subnet: its NSG, its route table, the firewalls routes point at."""
 
@@ -188,7 +193,7 @@ class SubnetPath:
             verdict.nsg = "NSG absent"
             verdict.step(UNDECIDED, reason)
             return
-        outcome, label = nsg_outbound(self.nsg, verdict.requirement.flow, self.prefixes)
+        outcome, label = nsg_outbound(self.index, self.nsg, verdict.requirement.flow, self.prefixes)
         verdict.nsg = f"{self.nsg.get('name')}/{label}"
         verdict.step(outcome, f"NSG {self.nsg.get('name')} rule {label}")
 
@@ -281,41 +286,3 @@ class SubnetPath:
         if self.table_id and self.table is None:
             return None, evidence
         return False, evidence
-
-
-def nsg_outbound(nsg: Resource, flow: Flow, prefixes: list[str]) -> tuple[str, str]:
-    """The first outbound rule (custom and default, ascending priority) matching the flow: (verdict, label)."""
-    ordered, _ = rules_by_priority(nsg)
-    for rule in ordered:
-        rp = props(rule)
-        if not eq(rp.get("direction"), "Outbound"):
-            continue
-        if not protocol_matches([str(rp.get("protocol", ""))], flow.protocol, any_word="*") and not eq(
-            rp.get("protocol"), "Any"
-        ):
-            continue
-        if as_list(rp.get("sourceApplicationSecurityGroups")) or as_list(
-            rp.get("destinationApplicationSecurityGroups")
-        ):
-            continue
-        if not any(
-            port_spec_includes(r, flow.port) for r in merged(rp, "destinationPortRange", "destinationPortRanges")
-        ):
-            continue
-        destinations = merged(rp, "destinationAddressPrefix", "destinationAddressPrefixes")
-        if not any(covers(d, flow.destination, nsg=True) for d in destinations):
-            continue
-        if not _nsg_source_matches(merged(rp, "sourceAddressPrefix", "sourceAddressPrefixes"), prefixes):
-            continue
-        label = f"{rule.get('name', '?')} ({rp.get('priority')}, {rp.get('access')}"
-        label += ", Azure default assumed)" if rule.get("defaulted") else ")"
-        if eq(rp.get("access"), "Allow"):
-            return ALLOWED, label
-        if eq(rp.get("access"), "Deny"):
-            return BLOCKED, label
-        return UNDECIDED, label
-    return BLOCKED, "no outbound rule matches (implicit deny)"
-
-
-def _nsg_source_matches(sources: list[str], prefixes: list[str]) -> bool:
-    return any(s == "*" or eq(s, "VirtualNetwork") or address_overlaps(s, prefixes) for s in sources)

@@ -3,6 +3,7 @@ host name patterns. Pure functions over strings; the path itself is in `auditor.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -37,18 +38,30 @@ class Destination:
         return f"{self.tag}.{self.region}" if self.regional and self.region else self.tag
 
 
-def port_spec_includes(spec: object, port: int) -> bool:
-    """`*`, a single port or a `low-high` range (NSG and firewall alike) that includes `port`."""
+# The span of `*`: every port there is (ports are 0 to 65535).
+EVERY_PORT = (0, 65535)
+
+
+def port_span(spec: object) -> tuple[int, int] | None:
+    """`*`, a single port or a `low-high` range (NSG and firewall alike) as an inclusive span; None for junk."""
     text = str(spec).strip() if isinstance(spec, str | int) else ""
     if text == "*":
-        return True
+        return EVERY_PORT
     low, _, high = text.partition("-")
     try:
-        return int(low) <= port <= int(high or low)
+        return int(low), int(high or low)
     except ValueError:
-        return False
+        return None
 
 
+def port_spec_includes(spec: object, port: int) -> bool:
+    """Whether a port spec (see `port_span`) includes `port`."""
+    span = port_span(spec)
+    return span is not None and span[0] <= port <= span[1]
+
+
+# Rules, routes and subnets repeat the same few prefixes across a tenant: parse each string once.
+@functools.lru_cache(maxsize=1 << 16)
 def address_span(text: str) -> tuple[int, int] | None:
     """An IPv4/IPv6 address, CIDR or `a-b` range as an inclusive integer span; None when it is none of those."""
     value = text.strip()
@@ -102,6 +115,7 @@ def covers(destination: str, wanted: Destination, *, nsg: bool) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def route_rank(prefix: str, wanted: Destination) -> int | None:
     """Specificity of a route prefix that covers the destination (lower is more specific), else None.
 
@@ -139,9 +153,3 @@ def fqdn_covers(pattern: str, host: str) -> bool:
         suffix = p[1:]  # ".x"
         return h.endswith(suffix) and len(h) > len(suffix)
     return p == h
-
-
-def protocol_matches(values: list[str], protocol: str, *, any_word: str) -> bool:
-    """A protocol list holding the wildcard (`*` in an NSG, `Any` in a firewall) or the flow's protocol."""
-    wanted = protocol.lower()
-    return any(v.strip().lower() in (any_word.lower(), wanted) for v in values)

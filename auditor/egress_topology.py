@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from auditor.arm import Resource, as_list, dig, lid, name_of, props, ref_id, vnet_of_subnet
 from auditor.topology import Topology
@@ -21,6 +22,8 @@ FIREWALL = FIREWALL_TYPE.lower()
 FIREWALL_POLICY = FIREWALL_POLICY_TYPE.lower()
 RULE_COLLECTION_GROUP = RULE_COLLECTION_GROUP_TYPE.lower()
 IP_GROUP = IP_GROUP_TYPE.lower()
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,11 +47,21 @@ class EgressIndex:
                 self._firewalls_by_ip[ip].append(firewall)
                 for vnet in firewall_vnets(firewall):
                     self._firewalls_by_ip_vnet[(ip, vnet)].append(firewall)
-        self.rules_cache: dict[str, Any] = {}  # firewall id → its rules in processing order (auditor.firewall)
+        self._memo: dict[Hashable, Any] = {}
         self._ip_groups_by_name: dict[str, list[Resource]] = defaultdict(list)
         for group in topo.of_type(IP_GROUP):
             self._ip_groups_by_name[str(group.get("name") or name_of(group["id"])).lower()].append(group)
         self._groups: dict[str, tuple[list[Resource], list[str]]] = {}
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()`, computed once per key over this topology: a firewall's rules in processing order, an
+        NSG's outbound rules, a subnet's path. The key names what is built (a kind and an id), so that
+        three rules asking about the same subnet share one answer; the topology never changes."""
+        try:
+            return self._memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._memo[key] = build()
+            return value
 
     def firewalls_at(self, ip: str, near: set[str] | None = None) -> list[Resource]:
         """Azure Firewalls with this private IP; those in the `near` VNets (lower-cased ids) when there are

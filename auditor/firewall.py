@@ -11,29 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.arm import Resource, as_list, dig, eq, props, ref_id
-from auditor.egress_match import (
-    Destination,
-    address_overlaps,
-    covers,
-    fqdn_covers,
-    port_spec_includes,
-    protocol_matches,
-)
+from auditor.arm import Resource, as_list, dig, eq, lid, props, ref_id
 from auditor.egress_topology import EgressIndex
+from auditor.firewall_match import Flow, RuleFields, application_rule_matches, network_rule_matches, rule_fields
 
 ALLOWED, BLOCKED, UNDECIDED = "allowed", "blocked", "undecided"
 
-
-@dataclass(frozen=True)
-class Flow:
-    """One outbound flow from a subnet: protocol, port, destination, and the host names an application
-    rule would have to cover (none: network rules only)."""
-
-    protocol: str
-    port: int
-    destination: Destination
-    hosts: tuple[str, ...] = ()
+__all__ = ["ALLOWED", "BLOCKED", "UNDECIDED", "Decision", "FirewallRule", "Flow", "firewall_decision", "verdict_of"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +30,7 @@ class FirewallRule:
     collection: str
     name: str
     action: str | None
-    body: dict[str, Any]
+    fields: RuleFields
 
     def label(self) -> str:
         where = [p for p in (self.policy, self.group, self.collection, self.name) if p]
@@ -70,11 +54,7 @@ class OrderedRules:
 def ordered_rules(index: EgressIndex, firewall: Resource) -> OrderedRules:
     """Every filter rule of the firewall in processing order, or the gap that keeps them unknown
     (computed once per firewall: a hub firewall serves every spoke)."""
-    key = firewall["id"].lower()
-    cached = index.rules_cache.get(key)
-    if cached is None:
-        cached = index.rules_cache[key] = _ordered_rules(index, firewall)
-    return cached  # type: ignore[no-any-return]
+    return index.memo(("firewall rules", lid(firewall["id"])), lambda: _ordered_rules(index, firewall))
 
 
 def _ordered_rules(index: EgressIndex, firewall: Resource) -> OrderedRules:
@@ -111,7 +91,7 @@ def _ordered_rules(index: EgressIndex, firewall: Resource) -> OrderedRules:
                         str(collection.get("name", "?")),
                         str(rule.get("name", "?")),
                         action if isinstance(action, str) else None,
-                        rule,
+                        rule_fields(rule),
                     )
                     (network if kind == "network" else application).append(entry)
     return OrderedRules(tuple(network), tuple(application), None)
@@ -134,7 +114,7 @@ def _classic_rules(firewall: Resource) -> OrderedRules:
                             str(collection.get("name", "?")),
                             str(rule.get("name", "?")),
                             action if isinstance(action, str) else None,
-                            rule,
+                            rule_fields(rule),
                         )
                     )
     return OrderedRules(tuple(passes["network"]), tuple(passes["application"]), None)
@@ -145,54 +125,7 @@ def _priority(body: dict[str, Any]) -> int:
     return value if isinstance(value, int) else 65536
 
 
-def _strings(value: Any) -> list[str]:
-    return [str(v) for v in as_list(value) if isinstance(v, str | int)]
-
-
-def source_matches(index: EgressIndex, rule: dict[str, Any], prefixes: list[str]) -> bool | None:
-    """`sourceAddresses` holds `*` or an address, range or CIDR overlapping a source prefix, or a
-    `sourceIpGroups` group's `ipAddresses` do; None when an IP group it names cannot be read."""
-    addresses = _strings(rule.get("sourceAddresses"))
-    if "*" in (a.strip() for a in addresses) or any(address_overlaps(a, prefixes) for a in addresses):
-        return True
-    undecided = False
-    for group_id in _strings(rule.get("sourceIpGroups")):
-        group = index.ip_group(group_id)
-        if group is None:
-            undecided = True
-        elif any(address_overlaps(a, prefixes) for a in _strings(props(group).get("ipAddresses"))):
-            return True
-    return None if undecided else False
-
-
-def network_rule_matches(index: EgressIndex, rule: dict[str, Any], flow: Flow, prefixes: list[str]) -> bool | None:
-    protocols = _strings(rule.get("ipProtocols")) or _strings(rule.get("protocols"))
-    if not protocol_matches(protocols, flow.protocol, any_word="Any"):
-        return False
-    if not any(port_spec_includes(p, flow.port) for p in _strings(rule.get("destinationPorts"))):
-        return False
-    # Only destinationAddresses can name a service tag; FQDNs and IP groups never cover one.
-    if not any(covers(d, flow.destination, nsg=False) for d in _strings(rule.get("destinationAddresses"))):
-        return False
-    return source_matches(index, rule, prefixes)
-
-
-def application_rule_matches(index: EgressIndex, rule: dict[str, Any], flow: Flow, prefixes: list[str]) -> bool | None:
-    if not flow.hosts or not eq(flow.protocol, "TCP"):
-        return False
-    https = any(
-        isinstance(p, dict) and eq(p.get("protocolType"), "Https") and str(p.get("port")) == str(flow.port)
-        for p in as_list(rule.get("protocols"))
-    )
-    if not https:
-        return False
-    patterns = _strings(rule.get("targetFqdns"))
-    if not all(any(fqdn_covers(p, host) for p in patterns) for host in flow.hosts):
-        return False
-    return source_matches(index, rule, prefixes)
-
-
-def _verdict_of(action: str | None) -> str:
+def verdict_of(action: object) -> str:
     if eq(action, "Allow"):
         return ALLOWED
     if eq(action, "Deny"):
@@ -215,19 +148,19 @@ def firewall_decision(index: EgressIndex, firewall: Resource, flow: Flow, prefix
     passes = ((rules.network, network_rule_matches), (rules.application, application_rule_matches))
     for ordered, matches in passes:
         for rule in ordered:
-            matched = matches(index, rule.body, flow, prefixes)
+            matched = matches(index, rule.fields, flow, prefixes)
             if matched is False:
                 continue
             if matched is None:
                 pending.append(rule)
                 continue
-            final = Decision(_verdict_of(rule.action), rule.label(), f"first matching {rule.kind} rule")
+            final = Decision(verdict_of(rule.action), rule.label(), f"first matching {rule.kind} rule")
             break
         if final is not None:
             break
     if final is None:
         final = Decision(BLOCKED, f"{name}: no rule matches", "Azure Firewall denies by default")
-    doubtful = [r for r in pending if _verdict_of(r.action) != final.verdict]
+    doubtful = [r for r in pending if verdict_of(r.action) != final.verdict]
     if doubtful:
         return Decision(
             UNDECIDED,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.arm import Resource, as_list, eq, props
+from auditor.egress_match import port_spec_includes
 
 # Azure's fixed default rules, for an NSG whose `defaultSecurityRules` are absent.
 AZURE_DEFAULT_RULES: tuple[dict[str, Any], ...] = tuple(
@@ -62,16 +63,6 @@ def merged(rule_props: dict[str, Any], singular: str, plural: str) -> list[str]:
     return [str(v).strip() for v in values if isinstance(v, str | int) and str(v).strip()]
 
 
-def port_range_includes(spec: str, port: int) -> bool:
-    if spec == "*":
-        return True
-    low, _, high = spec.partition("-")
-    try:
-        return int(low) <= port <= int(high or low)
-    except ValueError:
-        return False
-
-
 def prefixes_overlap(a: str, b: str) -> bool:
     return ipaddress.ip_network(a, strict=False).overlaps(ipaddress.ip_network(b, strict=False))
 
@@ -115,7 +106,7 @@ def inbound_tcp_verdict(nsg: Resource, port: int, sources: set[str], subnet_pref
             continue
         if "*" not in merged(rp, "sourcePortRange", "sourcePortRanges"):
             continue
-        if not any(port_range_includes(r, port) for r in merged(rp, "destinationPortRange", "destinationPortRanges")):
+        if not any(port_spec_includes(r, port) for r in merged(rp, "destinationPortRange", "destinationPortRanges")):
             continue
         destination = _destination_matches(
             merged(rp, "destinationAddressPrefix", "destinationAddressPrefixes"), subnet_prefixes

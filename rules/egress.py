@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from auditor.egress import INTERNET, ComputeSubnet, SubnetPath, compute_subnets, required_outbound
+from auditor.egress import INTERNET, ComputeSubnet, SubnetPath, compute_subnets, required_outbound, subnet_path
 from auditor.egress_topology import FIREWALL_POLICY_TYPE, FIREWALL_TYPE, IP_GROUP_TYPE, RULE_COLLECTION_GROUP_TYPE
 from auditor.firewall import ALLOWED, BLOCKED
 from auditor.model import DOC_FIREWALL, DOC_TRAINING
@@ -67,7 +67,7 @@ def required_outbound_reaches(ctx: WorkspaceContext) -> Iterable[Finding]:
         yield _no_subject(ctx)
         return
     for subnet in subnets:
-        path = SubnetPath(ctx.topo, subnet.id)
+        path = subnet_path(ctx.topo, subnet.id)
         flows = [path.evaluate(r) for r in required_outbound(ctx.region or "", ctx.cloud, subnet.has_instance)]
         evidence = {**_subnet_evidence(subnet, path), "requirements": [f.row() for f in flows]}
         if not ctx.region:
@@ -127,7 +127,7 @@ def internet_egress_filtered(ctx: WorkspaceContext) -> Iterable[Finding]:
     elif not subnets:
         yield _no_subject(ctx)
     for subnet in subnets:
-        path = SubnetPath(ctx.topo, subnet.id)
+        path = subnet_path(ctx.topo, subnet.id)
         flow = path.evaluate(INTERNET)
         evidence = {**_subnet_evidence(subnet, path), "internet_tcp_443": flow.row()}
         if flow.verdict == ALLOWED:
@@ -169,7 +169,7 @@ def no_public_ip_has_outbound_path(ctx: WorkspaceContext) -> Iterable[Finding]:
         yield _no_subject(ctx)
         return
     for subnet in subnets:
-        path = SubnetPath(ctx.topo, subnet.id)
+        path = subnet_path(ctx.topo, subnet.id)
         base = {"subnet": subnet.id, "computes": subnet.computes, "without_public_ip": subnet.no_public_ip}
         if not subnet.no_public_ip:
             yield ctx.finding(NOT_APPLICABLE, subnet.id, f"Every compute in {subnet.label} has a public IP.", **base)

@@ -233,7 +233,7 @@ class SubnetPath:
             verdict.step(UNDECIDED, f"route {route.get('name')} has next hop {hop or 'none given'}")
 
     def _firewall_step(self, verdict: FlowVerdict, ip: str) -> None:
-        firewalls = self._firewalls_at(ip)
+        firewalls = self.firewalls_at(ip)
         if not firewalls:
             verdict.firewall = f"appliance {ip} (not an Azure Firewall in the inventory)"
             verdict.step(UNDECIDED, f"next hop {ip} is an appliance the tool cannot read")
@@ -247,7 +247,7 @@ class SubnetPath:
         else:
             verdict.step(first.verdict, first.reason)
 
-    def _firewalls_at(self, ip: str) -> list[Resource]:
+    def firewalls_at(self, ip: str) -> list[Resource]:
         """Azure Firewalls with this private IP, those in the subnet's VNet or a VNet peered with it first."""
         return self.index.firewalls_at(ip, self._near)
 

@@ -256,6 +256,17 @@ def test_a_project_is_drawn_with_its_hub_network() -> None:
     assert any(node.kind == "vnet" for node in project.nodes)
 
 
+def azure_firewall(firewall_id: str, vnet_id: str) -> dict[str, Any]:
+    """An Azure Firewall at 10.10.0.4 in the VNet's AzureFirewallSubnet."""
+    config = {"privateIPAddress": "10.10.0.4", "subnet": {"id": f"{vnet_id}/subnets/AzureFirewallSubnet"}}
+    return {
+        "id": firewall_id,
+        "name": firewall_id.rsplit("/", 1)[-1],
+        "type": "Microsoft.Network/azureFirewalls",
+        "properties": {"ipConfigurations": [{"name": "c", "properties": config}]},
+    }
+
+
 def firewall_tenant() -> list[dict[str, Any]]:
     """A spoke whose training subnet routes 0.0.0.0/0 to the hub's Azure Firewall."""
     inventory = load_inventory([str(CASES / "kv-via-peered-vnet.json")])
@@ -290,24 +301,7 @@ def firewall_tenant() -> list[dict[str, Any]]:
             },
         }
     )
-    resources.append(
-        {
-            "id": f"{rg}/providers/Microsoft.Network/azureFirewalls/afw-hub",
-            "name": "afw-hub",
-            "type": "Microsoft.Network/azureFirewalls",
-            "properties": {
-                "ipConfigurations": [
-                    {
-                        "name": "c",
-                        "properties": {
-                            "privateIPAddress": "10.10.0.4",
-                            "subnet": {"id": f"{hub_id}/subnets/AzureFirewallSubnet"},
-                        },
-                    }
-                ]
-            },
-        }
-    )
+    resources.append(azure_firewall(f"{rg}/providers/Microsoft.Network/azureFirewalls/afw-hub", hub_id))
     for resource in resources:
         for subnet in (
             props(resource).get("subnets", []) if resource.get("type") == "Microsoft.Network/virtualNetworks" else []
@@ -331,6 +325,18 @@ def test_a_route_to_the_hub_firewall_is_drawn_to_the_firewall_where_it_sits() ->
     svg = render_svg(diagram)
     svg_boxes(svg)
     assert 'data-edge="routes_to"' in svg
+
+
+def test_a_route_is_drawn_to_the_firewall_the_egress_rules_judge_when_another_has_its_ip() -> None:
+    # Hubs of unrelated VNets often reuse one private IP: the firewall in a VNet peered with the
+    # subnet's is the one its route reaches, whichever the inventory lists last.
+    resources = firewall_tenant()
+    rg = resources[0]["id"].split("/providers/")[0]
+    far_vnet = f"{rg}/providers/Microsoft.Network/virtualNetworks/vnet-far"
+    resources.append(azure_firewall(f"{rg}/providers/Microsoft.Network/azureFirewalls/afw-elsewhere", far_vnet))
+    topo = Topology(resources)
+    diagram = build_structure(topo, topo.workspaces()[0])
+    assert [node.label for node in diagram.nodes if node.kind == "firewall"] == ["afw-hub"]
 
 
 HOSTILE = "x\"'<script>alert(1)]\n\x07|end;--> {\\n}&amp;"

@@ -9,9 +9,11 @@ import xml.etree.ElementTree as ET
 from hypothesis import given
 from hypothesis import strategies as st
 
+from auditor.reporters.jsonwriter import encode
 from auditor.reporters.text import (
     MAX_CHARS,
     capped,
+    capped_data,
     markdown_code,
     markdown_text,
     sarif_message,
@@ -76,6 +78,24 @@ def test_visible_json_keeps_its_layout() -> None:
     assert out.splitlines()[0] == "{"
     assert '"name": "x\\u001by\\u202e"' in out
     assert not _ACTIVE.search(out.replace("\n", ""))
+
+
+# Evidence-like JSON values: strings around the cap (short, long, hostile), nested objects and lists.
+_long_text = st.integers(min_value=MAX_CHARS - 40, max_value=MAX_CHARS + 40).map(lambda n: "é" * n)
+_json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), hostile_text, _long_text),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.one_of(hostile_text, _long_text), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_json_values)
+def test_visible_json_caps_every_string_as_a_capped_copy_would(value: object) -> None:
+    # The text is written without copying the value when no string is over the cap.
+    expected = encode(capped_data(value), sort_keys=True)
+    assert visible_json(value) == "\n".join(visible(line) for line in expected.split("\n"))
 
 
 def _rendered_markdown_text(markdown: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from auditor.arm import Resource, as_list, dig, eq, lid, name_of, props, ref_id, vnet_of_subnet
 from auditor.context import subnet_prefixes
 from auditor.diagram.builder import Builder
+from auditor.egress import subnet_path
 from auditor.topology import DNS_LINK, DNS_ZONE_GROUP, PEERING, ROUTE, SUBNET
 
-FIREWALL = "microsoft.network/azurefirewalls"
 BASTION = "microsoft.network/bastionhosts"
 
 
@@ -99,7 +99,6 @@ def hosts_and_routes(b: Builder, vnets: list[str]) -> None:
             kind = "bastion" if lid(host["id"]).split("/providers/")[-1].startswith(BASTION) else "gateway"
             node = b.node(host["id"], kind)
             node.parent = next((s for s in _configsubnets(host) if s in b.nodes), None)
-    firewalls = {ip: fw for fw in b.topo.of_type(FIREWALL) for ip in _private_ips(fw)}
     for subnet in [n for n in list(b.nodes.values()) if n.kind == "subnet" and not n.absent]:
         table = ref_id(props(b.topo.get(subnet.id)).get("routeTable"))
         for route in b.topo.children(table, ROUTE) if table else []:
@@ -107,7 +106,9 @@ def hosts_and_routes(b: Builder, vnets: list[str]) -> None:
             if not eq(p.get("nextHopType"), "VirtualAppliance"):
                 continue
             ip = str(p.get("nextHopIpAddress") or "?")
-            firewall = firewalls.get(ip)
+            # The firewall the egress rules judge: the one in the subnet's VNet or a peered one first,
+            # since hubs of unrelated VNets often share the same private IP.
+            firewall = next(iter(subnet_path(b.topo, subnet.id).firewalls_at(ip)), None)
             if firewall is not None:
                 hop = b.node(firewall["id"], "firewall")
                 hop.parent = next((s for s in _configsubnets(firewall) if s in b.nodes), None)
@@ -124,13 +125,6 @@ def _configsubnets(resource: Resource) -> list[str]:
         for c in as_list(props(resource).get("ipConfigurations"))
         if (s := ref_id(dig(c, "properties", "subnet")))
     ]
-
-
-def _private_ips(firewall: Resource) -> list[str]:
-    p = props(firewall)
-    ips = [dig(c, "properties", "privateIPAddress") for c in as_list(p.get("ipConfigurations"))]
-    ips.append(dig(p, "hubIPAddresses", "privateIPAddress"))
-    return [ip for ip in ips if isinstance(ip, str) and ip]
 
 
 def dns_zones(b: Builder, vnets: list[str]) -> None:

@@ -53,17 +53,24 @@ def encode(value: Any, level: int = 0, sort_keys: bool = False) -> str:
 
     `sort_keys` as in `json.dumps`: orjson sorts by UTF-8 bytes, which is code point order too.
     """
-    text = None
-    if _orjson_exact(value):
-        option = orjson.OPT_INDENT_2 | (orjson.OPT_SORT_KEYS if sort_keys else 0)
-        try:
-            text = orjson.dumps(value, option=option).decode()
-        except orjson.JSONEncodeError:  # a lone surrogate, or a value nested too deep
-            text = None
+    text = exact_text(value, sort_keys)
     if text is None:
         text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=sort_keys)
     # Strings never hold a raw newline in JSON text, so every newline is a line break of the layout.
     return text.replace("\n", "\n" + "  " * level) if level else text
+
+
+def exact_text(value: Any, sort_keys: bool = False) -> str | None:
+    """`value` as indented JSON text written by orjson, or None when orjson would not write it exactly
+    as the stdlib does (see the module docstring). Where it is text, `value` holds only objects with
+    string keys, arrays, strings, booleans, None and numbers: no tuple, no other type."""
+    if not _orjson_exact(value):
+        return None
+    option = orjson.OPT_INDENT_2 | (orjson.OPT_SORT_KEYS if sort_keys else 0)
+    try:
+        return orjson.dumps(value, option=option).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate, or a value nested too deep
+        return None
 
 
 def _array_chunks(items: Iterable[Any], level: int) -> Iterator[str]:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from auditor.reporters.jsonwriter import encode
+from auditor.reporters.jsonwriter import encode, exact_text
 
 # Longer than any ARM id (names are at most a few hundred characters, ids nest a few of them), and
 # long enough for a message that lists a dozen ids; short enough that a hostile 1 MB name costs
@@ -56,7 +56,12 @@ def visible_json(value: Any) -> str:
     JSON escapes C0 characters itself; the others it would write raw, and `visible` takes them.
     The layout's own line breaks stay.
     """
-    text = encode(capped_data(value), sort_keys=True)
+    text = exact_text(value, sort_keys=True)
+    # Indented JSON puts each string on a line of its own (after its key, if any), and encoding
+    # never shortens a string: with no line over the cap, nothing is cut, and the copy that
+    # `capped_data` makes would be written as the same text.
+    if text is None or (len(text) > MAX_CHARS and max(map(len, text.split("\n"))) > MAX_CHARS):
+        text = encode(capped_data(value), sort_keys=True)
     if text.isascii() and text.replace("\n", "").isprintable():  # nothing to escape
         return text
     return "\n".join(visible(line) for line in text.split("\n"))

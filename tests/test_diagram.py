@@ -15,7 +15,7 @@ from mermaid_grammar import check_flowchart
 
 from auditor.arm import lid, props
 from auditor.context import compute_subnet
-from auditor.diagram import Diagram, build_diagram, build_structure
+from auditor.diagram import Diagram, build_diagram, build_structure, marked
 from auditor.diagram.dot import render_dot
 from auditor.diagram.layout import layout
 from auditor.diagram.mermaid import render_mermaid
@@ -254,6 +254,21 @@ def test_a_project_is_drawn_with_its_hub_network() -> None:
     hub = next(node for node in project.nodes if node.kind == "hub_workspace")
     assert any(e.kind == "hub_of" and e.source == hub.key for e in project.edges)
     assert any(node.kind == "vnet" for node in project.nodes)
+
+
+def test_marking_leaves_the_unmarked_diagram_as_it_was() -> None:
+    # The HTML and Markdown reports mark one structure per workspace; `graph` may mark it again.
+    inventory = load_inventory([str(ROOT / "fixtures" / "sample-tenant")])
+    topo = Topology(inventory.resources)
+    structure = build_structure(topo, topo.workspaces()[0])
+    before = structure.to_dict()
+    drawn = marked(structure, results_of(inventory))
+    drawn.nodes[0].details.append("x")
+    drawn.nodes[0].aliases.append("x")
+    drawn.edges[0].ids.append("x")
+    drawn.notes.append("x")
+    assert any(node.marks for node in drawn.nodes) and any(edge.marks for edge in drawn.edges)
+    assert structure.to_dict() == before
 
 
 def azure_firewall(firewall_id: str, vnet_id: str) -> dict[str, Any]:

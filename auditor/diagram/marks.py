@@ -9,9 +9,8 @@ names the vault and vnet-hub, hence the endpoint in vnet-hub that serves the vau
 
 from __future__ import annotations
 
-import copy
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from auditor.arm import lid
@@ -25,7 +24,7 @@ _DRAWN = frozenset({"fail", "unknown", "waived", "pass"})
 
 def marked(diagram: Diagram, results: Iterable[Mapping[str, Any]]) -> Diagram:
     """A copy of `diagram` with the marks of the workspace's results (result dicts, as in reports)."""
-    out = copy.deepcopy(diagram)
+    out = diagram.copy()
     index: dict[str, list[int]] = {}
     for position, node in enumerate(out.nodes):
         for key in (node.key, *node.aliases):
@@ -34,14 +33,15 @@ def marked(diagram: Diagram, results: Iterable[Mapping[str, Any]]) -> Diagram:
     for position, edge in enumerate(out.edges):
         for key in edge.ids:
             edge_ids.setdefault(lid(key), []).append(position)
-    ancestors = {node.key: _ancestors(out, node.key) for node in out.nodes}
+    parents = {node.key: node.parent for node in out.nodes}
+    ancestors = {node.key: _ancestors(parents, node.key) for node in out.nodes}
     workspace = lid(out.workspace_id)
     for result in results:
         status = str(result.get("status"))
         if status not in _DRAWN or lid(str(result.get("workspace_id", ""))) != workspace:
             continue
         subject = lid(str(result.get("resource_id", "")))
-        evidence = set(_names(result.get("evidence"))) - {subject}
+        evidence = _names(result.get("evidence")) - {subject}
         named: dict[int, str] = {}
         for key, role in [(subject, "subject"), *((key, "evidence") for key in sorted(evidence))]:
             for position in index.get(key, []):
@@ -61,8 +61,7 @@ def marked(diagram: Diagram, results: Iterable[Mapping[str, Any]]) -> Diagram:
     return out
 
 
-def _ancestors(diagram: Diagram, key: str) -> set[str]:
-    parents = {node.key: node.parent for node in diagram.nodes}
+def _ancestors(parents: Mapping[str, str | None], key: str) -> set[str]:
     found = {key}
     current = parents.get(key)
     while current and current not in found:
@@ -84,21 +83,24 @@ def _ends_named(source: str, target: str, named: set[str], ancestors: Mapping[st
     return False
 
 
-def _names(value: Any) -> Iterator[str]:
-    """Lower-cased ids and zone names quoted anywhere in an evidence value."""
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _names(key)
-            yield from _names(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _names(item)
-    elif isinstance(value, str):
-        text = value.strip().lower()
-        if text.startswith("privatelink.") or text.startswith("/subscriptions/") or text.startswith("managed-vnet:"):
-            yield lid(text)
-        for match in _ID.finditer(value):
-            yield lid(match.group(0).rstrip(".:"))
+def _names(value: Any) -> set[str]:
+    """Lower-cased ids and zone names quoted anywhere in an evidence value (keys too)."""
+    found: set[str] = set()
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            text = item.strip().lower()
+            if text.startswith(("privatelink.", "/subscriptions/", "managed-vnet:")):
+                found.add(lid(text))
+            if "/subscriptions/" in text:  # what every match of _ID holds
+                found.update(lid(match.group(0).rstrip(".:")) for match in _ID.finditer(item))
+        elif isinstance(item, Mapping):
+            pending += item.keys()
+            pending += item.values()
+        elif isinstance(item, list | tuple):
+            pending += item
+    return found
 
 
 def _mark(result: Mapping[str, Any], role: str) -> Mark:

@@ -8,7 +8,7 @@ result naming a resource in any casing finds its node.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # Kinds that hold other nodes; renderers draw them as boxes.
@@ -122,6 +122,12 @@ class Diagram:
 
     def node(self, key: str) -> Node | None:
         return next((n for n in self.nodes if n.key == key), None)
+
+    def copy(self) -> Diagram:
+        """A copy that shares nothing mutable with this diagram (marks are immutable)."""
+        nodes = [replace(n, details=list(n.details), aliases=list(n.aliases), marks=list(n.marks)) for n in self.nodes]
+        edges = [replace(e, ids=list(e.ids), marks=list(e.marks)) for e in self.edges]
+        return replace(self, nodes=nodes, edges=edges, notes=list(self.notes))
 
     def children(self, key: str | None) -> list[Node]:
         return [n for n in self.nodes if n.parent == key]

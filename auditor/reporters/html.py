@@ -236,40 +236,72 @@ def _findings(
 
 def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[str, str]) -> str:
     status = result["status"]
-    workspace = workspace_label(names, result["workspace_id"])
-    fields = [
-        ("Message", _prose(result.get("message", ""))),
-        ("Resource", f"<code>{escape(result['resource_id'])}</code>"),
-        ("Workspace", f"{_common(workspace)} <small><code>{_common(result['workspace_id'])}</code></small>"),
+    resource, resource_name = _resource(result["resource_id"])
+    in_workspace, workspace_field = _workspace(workspace_label(names, result["workspace_id"]), result["workspace_id"])
+    out = [
+        _opening(result["severity"], status),
+        escape(result["fingerprint"]),
+        _summary(status, result["rule_id"], result.get("title", "")),
+        resource_name,
+        in_workspace,
+        "<dt>Message</dt><dd>",
+        _prose(result.get("message", "")),
+        "</dd><dt>Resource</dt><dd><code>",
+        resource,
+        "</code></dd>",
+        workspace_field,
     ]
     if result.get("baseline"):
-        fields.append(("Baseline", escape(result["baseline"])))
+        out.append(f"<dt>Baseline</dt><dd>{escape(result['baseline'])}</dd>")
     if status == Status.WAIVED:
         waiver = result.get("waiver") or {}
         owner = f" (owner {waiver['owner']})" if waiver.get("owner") else ""
-        fields.append(("Waiver", escape(f"until {waiver.get('expires')}{owner}: {waiver.get('justification')}")))
+        text = escape(f"until {waiver.get('expires')}{owner}: {waiver.get('justification')}")
+        out.append(f"<dt>Waiver</dt><dd>{text}</dd>")
     if status == Status.UNKNOWN:
         # What would decide it, not the fix for a failure it may not be.
-        fields.append(("To decide", "<br>".join(escape(step) for step in how_to_decide(result))))
+        out.append(f"<dt>To decide</dt><dd>{'<br>'.join(escape(step) for step in how_to_decide(result))}</dd>")
     elif status != Status.PASS and status != Status.NOT_APPLICABLE:
-        fields.append(("Fix", _common_prose(result.get("remediation", ""))))
+        out.append(f"<dt>Fix</dt><dd>{_common_prose(result.get('remediation', ''))}</dd>")
     rows = requirement_rows(result.get("evidence") or {})
     if rows:
-        head = "".join(f"<th>{escape(label)}</th>" for _, label in REQUIREMENT_COLUMNS)
-        body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
-        fields.append(("Required outbound", f'<table class="requirements"><tr>{head}</tr>{body}</table>'))
-    fields.append(("Evidence", f"<pre>{html.escape(visible_json(result.get('evidence', {})))}</pre>"))
+        body = "".join("<tr>" + "".join(f"<td>{_common(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+        out.append(f'<dt>Required outbound</dt><dd><table class="requirements">{_REQUIREMENT_HEAD}{body}</table></dd>')
+    out.append(f"<dt>Evidence</dt><dd><pre>{html.escape(visible_json(result.get('evidence', {})))}</pre></dd>")
     if rule.get("help_uri"):
-        fields.append(("Documentation", _common(rule["help_uri"])))
-    details = "".join(f"<dt>{label}</dt><dd>{value}</dd>" for label, value in fields)
-    return (
-        f'<details class="finding" data-severity="{_common(result["severity"])}" '
-        f'data-status="{_common(status)}" data-fingerprint="{escape(result["fingerprint"])}">'
-        f'<summary><span class="badge status-{_common(status)}">{_common(STATUS_LABELS[status])}</span> '
-        f"<code>{_common(result['rule_id'])}</code> {_common(result.get('title', ''))} — "
-        f"<code>{escape(name_of(result['resource_id']))}</code> in {_common(workspace)}</summary>"
-        f"<dl>{details}</dl></details>"
-    )
+        out.append(f"<dt>Documentation</dt><dd>{_common(rule['help_uri'])}</dd>")
+    out.append("</dl></details>")
+    return "".join(out)
+
+
+# The parts of a result that its rule, status or workspace fix, each escaped once (see `_common`).
+_REQUIREMENT_HEAD = "<tr>" + "".join(f"<th>{escape(label)}</th>" for _, label in REQUIREMENT_COLUMNS) + "</tr>"
+
+
+@functools.lru_cache(maxsize=64)
+def _opening(severity: str, status: str) -> str:
+    data = f'data-severity="{escape(severity)}" data-status="{escape(status)}"'
+    return f'<details class="finding" {data} data-fingerprint="'
+
+
+@functools.lru_cache(maxsize=4096)
+def _summary(status: str, rule_id: str, title: str) -> str:
+    badge = f'<span class="badge status-{escape(status)}">{escape(STATUS_LABELS[status])}</span>'
+    return f'"><summary>{badge} <code>{escape(rule_id)}</code> {escape(title)} — <code>'
+
+
+@functools.lru_cache(maxsize=4096)
+def _resource(resource_id: str) -> tuple[str, str]:
+    """The escaped id and name of a subject: a workspace's results name the same few resources."""
+    return escape(resource_id), escape(name_of(resource_id))
+
+
+@functools.lru_cache(maxsize=4096)
+def _workspace(label: str, workspace_id: str) -> tuple[str, str]:
+    """The end of a result's summary, and its Workspace field."""
+    name = escape(label)
+    field = f"<dt>Workspace</dt><dd>{name} <small><code>{escape(workspace_id)}</code></small></dd>"
+    return f"</code> in {name}</summary><dl>", field
 
 
 def _prose(text: str) -> str:

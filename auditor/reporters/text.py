@@ -76,7 +76,10 @@ def capped(text: str, limit: int = MAX_CHARS) -> str:
 
 def shown(value: object) -> str:
     """Any value from a report as safe plain text: capped, then with control characters visible."""
-    return visible(capped(value if isinstance(value, str) else str(value)))
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= MAX_CHARS and text.isascii() and text.isprintable():  # most ids and messages
+        return text
+    return visible(capped(text))
 
 
 def shown_data(value: Any) -> Any:

@@ -91,7 +91,7 @@ def _ordered_rules(index: EgressIndex, firewall: Resource) -> OrderedRules:
                         str(collection.get("name", "?")),
                         str(rule.get("name", "?")),
                         action if isinstance(action, str) else None,
-                        rule_fields(rule),
+                        rule_fields(rule, kind),
                     )
                     (network if kind == "network" else application).append(entry)
     return OrderedRules(tuple(network), tuple(application), None)
@@ -114,7 +114,7 @@ def _classic_rules(firewall: Resource) -> OrderedRules:
                             str(collection.get("name", "?")),
                             str(rule.get("name", "?")),
                             action if isinstance(action, str) else None,
-                            rule_fields(rule),
+                            rule_fields(rule, kind),
                         )
                     )
     return OrderedRules(tuple(passes["network"]), tuple(passes["application"]), None)

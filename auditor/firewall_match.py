@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.arm import as_list, eq, props
-from auditor.egress_match import Destination, address_overlaps, covers, fqdn_covers, port_span
+from auditor.egress_match import Destination, address_overlaps, covering, fqdn_covers, port_span
 from auditor.egress_topology import EgressIndex
 
 
@@ -31,7 +31,7 @@ class RuleFields:
 
     protocols: frozenset[str]  # network: `ipProtocols` (or `protocols`), lower-cased
     ports: tuple[tuple[int, int], ...]  # network: `destinationPorts` spans
-    destinations: tuple[str, ...]  # network: `destinationAddresses`
+    destinations: frozenset[str]  # network: `destinationAddresses`, lower-cased and stripped
     https_ports: frozenset[str]  # application: the ports of its `Https` protocols
     fqdns: tuple[str, ...]  # application: `targetFqdns`
     any_source: bool  # `sourceAddresses` holds `*`
@@ -39,28 +39,32 @@ class RuleFields:
     source_groups: tuple[str, ...]  # `sourceIpGroups` ids
 
 
-def rule_fields(rule: dict[str, Any]) -> RuleFields:
+def rule_fields(rule: dict[str, Any], kind: str) -> RuleFields:
+    """What a `network` or an `application` rule's matching reads (the other kind's fields empty)."""
     addresses = _strings(rule.get("sourceAddresses"))
-    protocols = _strings(rule.get("ipProtocols")) or _strings(rule.get("protocols"))
+    any_source = any(a.strip() == "*" for a in addresses)
+    groups = tuple(_strings(rule.get("sourceIpGroups")))
+    if kind == "application":
+        protocols = [p for p in as_list(rule.get("protocols")) if isinstance(p, dict)]
+        https = frozenset(str(p.get("port")) for p in protocols if eq(p.get("protocolType"), "Https"))
+        fqdns = tuple(_strings(rule.get("targetFqdns")))
+        return RuleFields(frozenset(), (), frozenset(), https, fqdns, any_source, tuple(addresses), groups)
+    names = _strings(rule.get("ipProtocols")) or _strings(rule.get("protocols"))
     spans = (port_span(p) for p in _strings(rule.get("destinationPorts")))
     return RuleFields(
-        protocols=frozenset(p.strip().lower() for p in protocols),
+        protocols=frozenset(p.strip().lower() for p in names),
         ports=tuple(span for span in spans if span is not None),
-        destinations=tuple(_strings(rule.get("destinationAddresses"))),
-        https_ports=frozenset(
-            str(p.get("port"))
-            for p in as_list(rule.get("protocols"))
-            if isinstance(p, dict) and eq(p.get("protocolType"), "Https")
-        ),
-        fqdns=tuple(_strings(rule.get("targetFqdns"))),
-        any_source="*" in (a.strip() for a in addresses),
+        destinations=frozenset(d.strip().lower() for d in _strings(rule.get("destinationAddresses"))),
+        https_ports=frozenset(),
+        fqdns=(),
+        any_source=any_source,
         source_addresses=tuple(addresses),
-        source_groups=tuple(_strings(rule.get("sourceIpGroups"))),
+        source_groups=groups,
     )
 
 
 def _strings(value: Any) -> list[str]:
-    return [str(v) for v in as_list(value) if isinstance(v, str | int)]
+    return [str(v) for v in as_list(value) if isinstance(v, (str, int))]
 
 
 def source_matches(index: EgressIndex, rule: RuleFields, prefixes: list[str]) -> bool | None:
@@ -84,7 +88,7 @@ def network_rule_matches(index: EgressIndex, rule: RuleFields, flow: Flow, prefi
     if not any(low <= flow.port <= high for low, high in rule.ports):
         return False
     # Only destinationAddresses can name a service tag; FQDNs and IP groups never cover one.
-    if not any(covers(d, flow.destination, nsg=False) for d in rule.destinations):
+    if covering(flow.destination, nsg=False).isdisjoint(rule.destinations):
         return False
     return source_matches(index, rule, prefixes)
 

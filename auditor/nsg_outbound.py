@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from auditor.arm import Resource, as_list, eq, lid, props
-from auditor.egress_match import address_overlaps, covers, port_span
+from auditor.egress_match import address_overlaps, covering, port_span
 from auditor.egress_topology import EgressIndex
 from auditor.firewall import BLOCKED, Flow, verdict_of
 from auditor.nsg import merged, rules_by_priority
@@ -25,7 +25,7 @@ class OutboundRule:
     protocol: str  # lower-cased, stripped
     any_protocol: bool  # `*` or `Any`
     ports: tuple[tuple[int, int], ...]  # destination port spans
-    destinations: tuple[str, ...]
+    destinations: frozenset[str]  # lower-cased
     any_source: bool  # `*` or `VirtualNetwork`: every compute subnet
     source_addresses: tuple[str, ...]  # the other sources: addresses, ranges, CIDRs (or tags, matching nothing)
     outcome: str  # what the rule decides when it matches
@@ -35,7 +35,7 @@ class OutboundRule:
         return (
             (self.any_protocol or self.protocol == flow.protocol.lower())
             and any(low <= flow.port <= high for low, high in self.ports)
-            and any(covers(d, flow.destination, nsg=True) for d in self.destinations)
+            and not covering(flow.destination, nsg=True).isdisjoint(self.destinations)
             and (self.any_source or any(address_overlaps(s, prefixes) for s in self.source_addresses))
         )
 
@@ -75,7 +75,9 @@ def _read(nsg: Resource) -> tuple[OutboundRule, ...]:
                 protocol=protocol,
                 any_protocol=protocol == "*" or eq(rp.get("protocol"), "Any"),
                 ports=tuple(span for span in spans if span is not None),
-                destinations=tuple(merged(rp, "destinationAddressPrefix", "destinationAddressPrefixes")),
+                destinations=frozenset(
+                    d.lower() for d in merged(rp, "destinationAddressPrefix", "destinationAddressPrefixes")
+                ),
                 any_source=any(s == "*" or eq(s, "VirtualNetwork") for s in sources),
                 source_addresses=tuple(s for s in sources if s != "*" and not eq(s, "VirtualNetwork")),
                 outcome=verdict_of(rp.get("access")),

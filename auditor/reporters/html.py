@@ -306,7 +306,8 @@ def _workspace(label: str, workspace_id: str) -> tuple[str, str]:
 
 def _prose(text: str) -> str:
     """Escaped text whose `code spans` (messages and fixes quote commands so) become <code>."""
-    return CODE_SPAN.sub(r"<code>\1</code>", escape(text))
+    escaped = escape(text)
+    return CODE_SPAN.sub(r"<code>\1</code>", escaped) if "`" in escaped else escaped
 
 
 _common_prose = functools.lru_cache(maxsize=1024)(_prose)

@@ -62,7 +62,8 @@ def visible_json(value: Any) -> str:
     # `capped_data` makes would be written as the same text.
     if text is None or (len(text) > MAX_CHARS and max(map(len, text.split("\n"))) > MAX_CHARS):
         text = encode(capped_data(value), sort_keys=True)
-    if text.isascii() and text.replace("\n", "").isprintable():  # nothing to escape
+    # JSON text holds no raw C0 character: in ASCII, only DEL would need escaping.
+    if text.isascii() and "\x7f" not in text:
         return text
     return "\n".join(visible(line) for line in text.split("\n"))
 

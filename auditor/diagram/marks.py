@@ -46,18 +46,19 @@ def marked(diagram: Diagram, results: Iterable[Mapping[str, Any]]) -> Diagram:
         for key, role in [(subject, "subject"), *((key, "evidence") for key in sorted(evidence))]:
             for position in index.get(key, []):
                 named.setdefault(position, role)
+        marks = {role: _mark(result, role) for role in set(named.values())}
         for position, role in named.items():
-            _add(out.nodes[position].marks, _mark(result, role))
+            _add(out.nodes[position].marks, marks[role])
         named_keys = {out.nodes[p].key for p in named}
         touched: dict[int, str] = {}
         for key, role in [(subject, "subject"), *((key, "evidence") for key in evidence)]:
             for position in edge_ids.get(key, []):
                 touched.setdefault(position, role)
-        for position, edge in enumerate(out.edges):
+        for position, edge in enumerate(out.edges if named_keys else ()):  # an edge needs a named end
             if position not in touched and _ends_named(edge.source, edge.target, named_keys, ancestors):
                 touched[position] = "evidence"
         for position, role in touched.items():
-            _add(out.edges[position].marks, _mark(result, role))
+            _add(out.edges[position].marks, marks.get(role) or marks.setdefault(role, _mark(result, role)))
     return out
 
 

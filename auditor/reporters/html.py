@@ -88,8 +88,8 @@ def escape(value: object) -> str:
     return html.escape(shown(value))
 
 
-# For the values every result of a rule or a workspace repeats (status, rule, title, fix, workspace):
-# on a large tenant the same few hundred strings are escaped tens of thousands of times otherwise.
+# For the values many results repeat (the cells of AML-EGR-001's requirement tables, fixes): on a
+# large tenant the same few hundred strings are escaped tens of thousands of times otherwise.
 _common = functools.lru_cache(maxsize=4096)(escape)
 
 
@@ -223,6 +223,7 @@ def _findings(
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for result in results:
         groups.setdefault((result["severity"], result["status"]), []).append(result)
+    parts = _SharedParts(catalogue, names)
     for severity in SEVERITIES_DESCENDING:
         members = [r for status in STATUS_ORDER for r in groups.get((severity.value, status.value), ())]
         if not members:
@@ -230,18 +231,63 @@ def _findings(
         yield f'<section class="severity-group" data-severity="{severity.value}">'
         yield f"<h3>{escape(severity.value.capitalize())} ({len(members)})</h3>"
         for result in members:
-            yield _finding(result, catalogue.get(result["rule_id"], {}), names)
+            yield _finding(result, parts)
         yield "</section>"
 
 
-def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[str, str]) -> str:
+class _SharedParts:
+    """The parts of a result that its rule and status, its workspace or its subject fix, escaped
+    once per report: a large tenant's results repeat a few hundred of them tens of thousands of times."""
+
+    def __init__(self, catalogue: Mapping[str, RuleInfo], names: Mapping[str, str]) -> None:
+        self.catalogue = catalogue
+        self.names = names
+        self._heads: dict[tuple[str, str, str, str], tuple[str, str, str]] = {}
+        self._workspaces: dict[str, tuple[str, str]] = {}
+        self._subjects: dict[str, tuple[str, str]] = {}
+
+    def head(self, result: Mapping[str, Any]) -> tuple[str, str, str]:
+        """What goes before the fingerprint, between it and the subject's name, and the Documentation field."""
+        key = (result["severity"], result["status"], result["rule_id"], result.get("title", ""))
+        found = self._heads.get(key)
+        if found is None:
+            severity, status, rule_id, title = key
+            data = f'data-severity="{escape(severity)}" data-status="{escape(status)}"'
+            badge = f'<span class="badge status-{escape(status)}">{escape(STATUS_LABELS[status])}</span>'
+            uri = self.catalogue.get(rule_id, {}).get("help_uri")
+            found = self._heads[key] = (
+                f'<details class="finding" {data} data-fingerprint="',
+                f'"><summary>{badge} <code>{escape(rule_id)}</code> {escape(title)} — <code>',
+                f"<dt>Documentation</dt><dd>{escape(uri)}</dd>" if uri else "",
+            )
+        return found
+
+    def workspace(self, workspace_id: str) -> tuple[str, str]:
+        """The end of a result's summary, and its Workspace field."""
+        found = self._workspaces.get(workspace_id)
+        if found is None:
+            name = escape(workspace_label(self.names, workspace_id))
+            field = f"<dt>Workspace</dt><dd>{name} <small><code>{escape(workspace_id)}</code></small></dd>"
+            found = self._workspaces[workspace_id] = (f"</code> in {name}</summary><dl>", field)
+        return found
+
+    def subject(self, resource_id: str) -> tuple[str, str]:
+        """The escaped id and name of a result's subject: a workspace's results name the same few."""
+        found = self._subjects.get(resource_id)
+        if found is None:
+            found = self._subjects[resource_id] = (escape(resource_id), escape(name_of(resource_id)))
+        return found
+
+
+def _finding(result: Mapping[str, Any], parts: _SharedParts) -> str:
     status = result["status"]
-    resource, resource_name = _resource(result["resource_id"])
-    in_workspace, workspace_field = _workspace(workspace_label(names, result["workspace_id"]), result["workspace_id"])
+    opening, summary, documentation = parts.head(result)
+    resource, resource_name = parts.subject(result["resource_id"])
+    in_workspace, workspace_field = parts.workspace(result["workspace_id"])
     out = [
-        _opening(result["severity"], status),
+        opening,
         escape(result["fingerprint"]),
-        _summary(status, result["rule_id"], result.get("title", "")),
+        summary,
         resource_name,
         in_workspace,
         "<dt>Message</dt><dd>",
@@ -268,40 +314,12 @@ def _finding(result: Mapping[str, Any], rule: Mapping[str, Any], names: Mapping[
         body = "".join("<tr>" + "".join(f"<td>{_common(cell)}</td>" for cell in row) + "</tr>" for row in rows)
         out.append(f'<dt>Required outbound</dt><dd><table class="requirements">{_REQUIREMENT_HEAD}{body}</table></dd>')
     out.append(f"<dt>Evidence</dt><dd><pre>{html.escape(visible_json(result.get('evidence', {})))}</pre></dd>")
-    if rule.get("help_uri"):
-        out.append(f"<dt>Documentation</dt><dd>{_common(rule['help_uri'])}</dd>")
+    out.append(documentation)
     out.append("</dl></details>")
     return "".join(out)
 
 
-# The parts of a result that its rule, status or workspace fix, each escaped once (see `_common`).
 _REQUIREMENT_HEAD = "<tr>" + "".join(f"<th>{escape(label)}</th>" for _, label in REQUIREMENT_COLUMNS) + "</tr>"
-
-
-@functools.lru_cache(maxsize=64)
-def _opening(severity: str, status: str) -> str:
-    data = f'data-severity="{escape(severity)}" data-status="{escape(status)}"'
-    return f'<details class="finding" {data} data-fingerprint="'
-
-
-@functools.lru_cache(maxsize=4096)
-def _summary(status: str, rule_id: str, title: str) -> str:
-    badge = f'<span class="badge status-{escape(status)}">{escape(STATUS_LABELS[status])}</span>'
-    return f'"><summary>{badge} <code>{escape(rule_id)}</code> {escape(title)} — <code>'
-
-
-@functools.lru_cache(maxsize=4096)
-def _resource(resource_id: str) -> tuple[str, str]:
-    """The escaped id and name of a subject: a workspace's results name the same few resources."""
-    return escape(resource_id), escape(name_of(resource_id))
-
-
-@functools.lru_cache(maxsize=4096)
-def _workspace(label: str, workspace_id: str) -> tuple[str, str]:
-    """The end of a result's summary, and its Workspace field."""
-    name = escape(label)
-    field = f"<dt>Workspace</dt><dd>{name} <small><code>{escape(workspace_id)}</code></small></dd>"
-    return f"</code> in {name}</summary><dl>", field
 
 
 def _prose(text: str) -> str:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from auditor.reporters.jsonwriter import encode
 from auditor.reporters.text import (
+    _INVISIBLE,
     MAX_CHARS,
     capped,
     capped_data,
@@ -50,6 +51,14 @@ def test_visible_leaves_no_active_character_and_loses_nothing_else(text: str) ->
     # Printable text passes through untouched.
     kept = "".join(ch for ch in text if not _ACTIVE.match(ch))
     assert re.sub(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4})", "", out) == re.sub(r"\\(x[0-9a-f]{2}|u[0-9a-f]{4})", "", kept)
+
+
+def test_every_character_visible_escapes_is_one_isprintable_refuses() -> None:
+    # `visible` and `shown` return printable text as it is, without running the pattern: a
+    # printable character added to the pattern would never be escaped.
+    escaped = [chr(code) for code in range(0x110000) if _INVISIBLE.match(chr(code))]
+    assert len(escaped) > 100
+    assert not any(character.isprintable() for character in escaped)
 
 
 def test_visible_names_each_control_character() -> None:

@@ -45,7 +45,9 @@ def _escape(match: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """`text` with every control or invisible format character written as a `\\xNN`/`\\uNNNN` escape."""
-    if text.isascii() and text.isprintable():  # the common case, and none of them is there
+    # Every character of _INVISIBLE is non-printable for str.isprintable (tested): printable text,
+    # the common case, holds none of them.
+    if text.isprintable():
         return text
     return _INVISIBLE.sub(_escape, text)
 
@@ -78,7 +80,7 @@ def capped(text: str, limit: int = MAX_CHARS) -> str:
 def shown(value: object) -> str:
     """Any value from a report as safe plain text: capped, then with control characters visible."""
     text = value if isinstance(value, str) else str(value)
-    if len(text) <= MAX_CHARS and text.isascii() and text.isprintable():  # most ids and messages
+    if len(text) <= MAX_CHARS and text.isprintable():  # most ids and messages (see `visible`)
         return text
     return visible(capped(text))
 

@@ -23,9 +23,11 @@ STORAGE_LIST = r"/providers/Microsoft\.Storage/storageAccounts$"
 def test_defaults_bound_every_collection() -> None:
     settings = ConnectionSettings()
     assert (settings.timeout, settings.read_timeout) == (DEFAULT_TIMEOUT, DEFAULT_READ_TIMEOUT) == (1800.0, 60.0)
+    assert settings.timeout_beyond_quota
     for command in ("scan", "collect"):
         shown = " ".join(amlaudit(command, "--help").stdout.split())
-        assert re.search(r"--timeout SECONDS .*\[default: 1800\.0; x>0\] --read-timeout", shown)
+        default = r"\[default: 1800 beyond the waits for ARM's read quota\] \[x>0\]"
+        assert re.search(rf"--timeout SECONDS .*{default} --read-timeout", shown)
         assert re.search(r"--read-timeout SECONDS .*\[default: 60\.0; x>0\]", shown)
 
 

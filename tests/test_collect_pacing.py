@@ -111,6 +111,35 @@ def test_pacer_keeps_one_bucket_per_subscription_and_gives_up_at_the_deadline() 
     assert pacer.bucket("a").tokens == pytest.approx(0, abs=0.1)  # the refused read gave its token back
 
 
+def test_bucket_counts_the_time_reads_are_held_back_once_however_many_wait() -> None:
+    clock = Clock()
+    bucket = ReadBucket(burst=3, refill=10.0, clock=clock)
+    for _ in range(6):
+        bucket.reserve()  # the last three held back 0.1, 0.2 and 0.3 s: overlapping waits
+    assert bucket.waited == pytest.approx(0.3)
+    for _ in range(3):
+        bucket.answered(200, None)  # the burst's three
+    clock.now = 0.1  # one token refilled
+    assert bucket.reserve() == pytest.approx(0.3)  # sent at 0.4: 0.1 s more than before
+    assert bucket.waited == pytest.approx(0.4)
+    for _ in range(4):
+        bucket.answered(200, None)
+    clock.now = 10
+    assert bucket.reserve() == 0
+    assert bucket.waited == pytest.approx(0.4)
+
+
+def test_the_default_budget_leaves_out_the_waits_for_the_read_quota() -> None:
+    slept: list[float] = []
+    deadline = Deadline(0.5, beyond_quota=True)
+    pacer = Pacer(burst=1, refill=1.0, deadline=deadline, sleep=slept.append)
+    pacer.wait_for_read(pacer.bucket("a"))
+    pacer.wait_for_read(pacer.bucket("a"))  # a second away: past 0.5 s, but the quota's doing
+    assert slept == pytest.approx([1.0])
+    remaining = deadline.remaining()
+    assert remaining is not None and 1.0 < remaining <= 1.5
+
+
 @pytest.mark.parametrize(
     ("url", "subscription"),
     [
@@ -170,3 +199,20 @@ def test_workspaces_are_asked_for_one_subscription_after_another_in_turn() -> No
     ids = [f"/subscriptions/{s}/resourceGroups/g/providers/P/t/{n}" for s, n in
            [("a", 1), ("a", 2), ("a", 3), ("B", 1), ("b", 2), ("c", 1)]]
     assert [i.split("/")[2] + i[-1] for i in interleaved(ids)] == ["a1", "B1", "c1", "a2", "b2", "a3"]
+
+
+@pytest.mark.parametrize("beyond_quota", [True, False])
+def test_a_scan_that_waits_longer_for_the_quota_than_its_budget(fake_arm: FakeArm, beyond_quota: bool) -> None:
+    # About 28 reads per subscription beyond a burst of 10, at 8 a second: 3.5 seconds of waits.
+    fake_arm.throttle = ReadThrottle(burst=10, refill=8.0)
+
+    snapshot = collect_throttled(
+        fake_arm, 4, read_burst=10, read_refill=8.0, timeout=1.5, timeout_beyond_quota=beyond_quota
+    )
+
+    timed_out = [e for e in snapshot["errors"] if "CollectionTimeout" in str(e)]
+    if beyond_quota:  # the default: the budget counts from what the quota leaves
+        assert snapshot["errors"] == []
+    else:  # `--timeout` given: it caps the whole collection
+        assert timed_out
+    assert fake_arm.stats()["throttled"] == 0

@@ -25,6 +25,7 @@ from auditor.cli.options import (
 )
 from auditor.collect import ConnectionSettings, Scope
 from auditor.collect.outcome import nothing_read, scan_incomplete
+from auditor.collect.settings import timeout_settings
 from auditor.diagram import diagram_source
 from auditor.engine import load_rules, scan_inventory
 from auditor.errors import InputError
@@ -188,7 +189,7 @@ class ScanRequest:
             arm_endpoint=self.arm_endpoint,
             token_scope=self.token_scope,
             ca_bundle=self.ca_bundle,
-            timeout=self.timeout,
+            **timeout_settings(self.timeout),
             read_timeout=self.read_timeout,
             concurrency=self.concurrency,
         )

@@ -52,7 +52,7 @@ def _collect(scope: Scope, settings: ConnectionSettings, progress: bool) -> Json
                 settings.diagnostics(f"azure-identity: {line}")
         raise CollectionError(no_token_message(exc)) from exc
 
-    deadline = Deadline(settings.timeout)
+    deadline = Deadline(settings.timeout, settings.timeout_beyond_quota)
     clients = Clients(settings, credential, deadline)
     executor = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="amlaudit-collect")
     view = Progress(progress)

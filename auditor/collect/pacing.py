@@ -52,6 +52,10 @@ class ReadBucket:
         self._at = clock()
         # Requests that took a token and have not been answered yet.
         self._in_flight = 0
+        # Seconds during which some read of this subscription was held back for a token, and until
+        # when the reads reserved so far are held back.
+        self.waited = 0.0
+        self._held_until = self._at
 
     def _refilled(self) -> None:
         # ARM's bucket stops refilling when full. Ours counts the reads in flight as taken already,
@@ -74,7 +78,15 @@ class ReadBucket:
             self._refilled()
             self._tokens -= 1
             self._in_flight += 1
-            return 0.0 if self._tokens >= 0 else -self._tokens / self.refill
+            if self._tokens >= 0:
+                return 0.0
+            delay = -self._tokens / self.refill
+            # Waits of concurrent reads overlap: only the time beyond the last one's counts.
+            until = self._at + delay
+            if until > self._held_until:
+                self.waited += until - max(self._at, self._held_until)
+                self._held_until = until
+            return delay
 
     def cancel(self) -> None:
         """A reserved read that will not be sent after all (the deadline came first)."""
@@ -126,6 +138,7 @@ class Pacer:
         delay = bucket.reserve()
         if delay <= 0:
             return
+        self._deadline.quota_waited(bucket.waited)
         remaining = self._deadline.remaining()
         if remaining is not None and delay >= remaining:
             bucket.cancel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -39,13 +40,26 @@ class ReadOnlyViolation(RuntimeError):
 
 
 class Deadline:
-    """The end of the overall collection budget; `None` seconds means no budget."""
+    """The end of the overall collection budget; `None` seconds means no budget.
 
-    def __init__(self, seconds: float | None) -> None:
+    With `beyond_quota` the budget does not count the time reads spent waiting for ARM's read
+    quota: a subscription of thousands of workspaces needs that time however healthy ARM is, and
+    the budget is there to end collections that stall, not large ones."""
+
+    def __init__(self, seconds: float | None, beyond_quota: bool = False) -> None:
         self._at = None if seconds is None else time.monotonic() + seconds
+        self._beyond_quota = beyond_quota
+        self._quota_wait = 0.0
+        self._lock = threading.Lock()
+
+    def quota_waited(self, seconds: float) -> None:
+        """One subscription's reads have waited `seconds` in all for its read quota."""
+        if self._beyond_quota:
+            with self._lock:
+                self._quota_wait = max(self._quota_wait, seconds)
 
     def remaining(self) -> float | None:
-        return None if self._at is None else self._at - time.monotonic()
+        return None if self._at is None else self._at + self._quota_wait - time.monotonic()
 
     @property
     def expired(self) -> bool:

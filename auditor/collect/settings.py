@@ -23,7 +23,8 @@ T = TypeVar("T")
 ARM_READ_BURST = 250
 ARM_READ_REFILL = 25.0
 # A compliance job must end even when ARM (or a proxy) stops answering: the whole collection gets
-# half an hour, each request a minute to connect and to deliver each read, with two more tries.
+# half an hour beyond its waits for ARM's read quota, each request a minute to connect and to
+# deliver each read, with two more tries.
 DEFAULT_TIMEOUT = 1800.0
 DEFAULT_READ_TIMEOUT = 60.0
 DEFAULT_READ_RETRIES = 2
@@ -76,6 +77,8 @@ class ConnectionSettings:
     token_scope: str | None = None
     ca_bundle: str | None = None
     timeout: float | None = DEFAULT_TIMEOUT
+    # Whether `timeout` leaves out the time reads wait for ARM's read quota (see policies.Deadline).
+    timeout_beyond_quota: bool = True
     read_timeout: float = DEFAULT_READ_TIMEOUT
     concurrency: int = 8
     retry_total: int = 10
@@ -181,10 +184,12 @@ CONNECTION_OPTIONS: dict[str, Callable[[Any], Any]] = {
     "timeout": click.option(
         "--timeout",
         type=click.FloatRange(min=0, min_open=True),
-        default=DEFAULT_TIMEOUT,
-        show_default=True,
+        default=None,
         metavar="SECONDS",
-        help="Budget for the whole collection; what is unread when it runs out is recorded as read errors.",
+        help=(
+            "Budget for the whole collection, waits included; what is unread when it runs out is recorded as "
+            f"read errors.  [default: {DEFAULT_TIMEOUT:g} beyond the waits for ARM's read quota]"
+        ),
     ),
     "read-timeout": click.option(
         "--read-timeout",
@@ -202,6 +207,14 @@ CONNECTION_OPTIONS: dict[str, Callable[[Any], Any]] = {
         help="ARM requests in flight at once.",
     ),
 }
+
+
+def timeout_settings(timeout: float | None) -> dict[str, Any]:
+    """The settings for a `--timeout` value: a given one caps the whole collection; without one it
+    gets the default budget beyond the waits for ARM's read quota."""
+    if timeout is None:
+        return {"timeout": DEFAULT_TIMEOUT, "timeout_beyond_quota": True}
+    return {"timeout": timeout, "timeout_beyond_quota": False}
 
 
 def connection_options(command: Callable[..., T]) -> Callable[..., T]:
@@ -227,7 +240,7 @@ def connection_options(command: Callable[..., T]) -> Callable[..., T]:
                 arm_endpoint=arm_endpoint,
                 token_scope=token_scope,
                 ca_bundle=ca_bundle,
-                timeout=timeout,
+                **timeout_settings(timeout),
                 read_timeout=read_timeout,
                 concurrency=concurrency,
             )

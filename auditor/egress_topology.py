@@ -4,7 +4,6 @@ Egress; egress-notes §E0). Built once per topology, on first use; ids compare c
 
 from __future__ import annotations
 
-import weakref
 from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -163,12 +162,9 @@ def firewall_vnets(firewall: Resource) -> set[str]:
     return vnets
 
 
-_INDEXES: weakref.WeakKeyDictionary[Topology, EgressIndex] = weakref.WeakKeyDictionary()
-
-
 def egress_index(topo: Topology) -> EgressIndex:
     """The topology's egress index, built on first use (most scans never route to a firewall)."""
-    index = _INDEXES.get(topo)
+    index = topo.derived.get("egress")
     if index is None:
-        index = _INDEXES[topo] = EgressIndex(topo)
-    return index
+        index = topo.derived["egress"] = EgressIndex(topo)
+    return index  # type: ignore[no-any-return]

@@ -5,6 +5,8 @@ never reuse what a scan of the current state computed, before or after it."""
 from __future__ import annotations
 
 import copy
+import gc
+import weakref
 from pathlib import Path
 
 from auditor.engine import load_rules, scan_inventory
@@ -60,3 +62,13 @@ def test_a_planned_nsg_is_judged_on_its_own_rules_before_and_after_the_current_o
     assert rows["R1"]["verdict"] == "allowed"
     assert after["AML-EGR-002"].evidence == before["AML-EGR-002"].evidence
     assert after["AML-EGR-003"].status == before["AML-EGR-003"].status == "pass"
+
+
+def test_a_topology_is_freed_with_what_its_egress_rules_cached() -> None:
+    # The caches hang off the topology: a long-running process that scans many inventories keeps none.
+    scan = scan_inventory(load_inventory([str(SAMPLE)]), load_rules(), keep_topology=True)
+    assert scan.topology is not None and "egress" in scan.topology.derived
+    topology = weakref.ref(scan.topology)
+    del scan
+    gc.collect()
+    assert topology() is None

@@ -101,6 +101,9 @@ class ResourceIndex:
 
     def __init__(self, resources: Sequence[Resource], errors: Sequence[dict[str, Any]] = ()) -> None:
         self.errors = [e for e in errors if isinstance(e, dict)]
+        # Indexes other modules derive from this topology on first use (the egress index), by name:
+        # kept here, they live exactly as long as the topology.
+        self.derived: dict[str, Any] = {}
         self._by_id: dict[str, Resource] = {}
         standalone: dict[str, Resource] = {}
         embedded: dict[str, Resource] = {}

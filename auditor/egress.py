@@ -6,6 +6,7 @@ any other flow) step by step and says, per flow, which NSG rule, route and firew
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -53,11 +54,13 @@ _TABLE: tuple[tuple[str, str, int, str, bool, tuple[str, ...]], ...] = (
 INTERNET = Requirement("internet", Flow("TCP", 443, Destination(None), ("*",)))
 
 
-def required_outbound(region: str, cloud: str, with_instance: bool) -> list[Requirement]:
+@functools.lru_cache(maxsize=256)
+def required_outbound(region: str, cloud: str, with_instance: bool) -> tuple[Requirement, ...]:
     """R1..R10 for a compute subnet in region `region` (lower-cased, no spaces) of `cloud`.
 
     R9 does not exist in AzureChinaCloud, R10 only when the subnet holds a compute instance; host
-    names are the public cloud's, so other clouds are judged on service tags only.
+    names are the public cloud's, so other clouds are judged on service tags only. Built once per
+    region and cloud: every subnet of a region shares the same (immutable) requirements.
     """
     out = []
     public = cloud.lower() == PUBLIC_CLOUD
@@ -68,7 +71,7 @@ def required_outbound(region: str, cloud: str, with_instance: bool) -> list[Requ
             continue
         names = tuple(h.format(g=region) for h in hosts) if public else ()
         out.append(Requirement(rid, Flow(protocol, port, Destination(tag, region, regional), names)))
-    return out
+    return tuple(out)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from auditor.cli.options import (
 )
 from auditor.collect import ConnectionSettings, Scope
 from auditor.collect.outcome import nothing_read, scan_incomplete
-from auditor.collect.settings import timeout_settings
+from auditor.collect.settings import settings_from_options
 from auditor.diagram import diagram_source
 from auditor.engine import load_rules, scan_inventory
 from auditor.errors import InputError
@@ -183,13 +183,13 @@ class ScanRequest:
         )
 
     def connection(self) -> ConnectionSettings:
-        return ConnectionSettings(
+        return settings_from_options(
             cloud=self.cloud,
             tenant=self.tenant,
             arm_endpoint=self.arm_endpoint,
             token_scope=self.token_scope,
             ca_bundle=self.ca_bundle,
-            **timeout_settings(self.timeout),
+            timeout=self.timeout,
             read_timeout=self.read_timeout,
             concurrency=self.concurrency,
         )

@@ -209,41 +209,44 @@ CONNECTION_OPTIONS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def timeout_settings(timeout: float | None) -> dict[str, Any]:
-    """The settings for a `--timeout` value: a given one caps the whole collection; without one it
-    gets the default budget beyond the waits for ARM's read quota."""
-    if timeout is None:
-        return {"timeout": DEFAULT_TIMEOUT, "timeout_beyond_quota": True}
-    return {"timeout": timeout, "timeout_beyond_quota": False}
+# The keyword arguments the connection options give a command.
+_CONNECTION_PARAMETERS = tuple(name.replace("-", "_") for name in CONNECTION_OPTIONS)
+
+
+def settings_from_options(
+    *,
+    cloud: str,
+    tenant: str | None,
+    arm_endpoint: str | None,
+    token_scope: str | None,
+    ca_bundle: str | None,
+    timeout: float | None,
+    read_timeout: float,
+    concurrency: int,
+) -> ConnectionSettings:
+    """The settings the connection options ask for. A `--timeout` given caps the whole collection;
+    without one the default budget counts beyond the waits for ARM's read quota. ValueError says
+    what is wrong with them."""
+    return ConnectionSettings(
+        cloud=cloud,
+        tenant=tenant,
+        arm_endpoint=arm_endpoint,
+        token_scope=token_scope,
+        ca_bundle=ca_bundle,
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        timeout_beyond_quota=timeout is None,
+        read_timeout=read_timeout,
+        concurrency=concurrency,
+    )
 
 
 def connection_options(command: Callable[..., T]) -> Callable[..., T]:
     """Adds the connection options to a click command, which then receives `connection: ConnectionSettings`."""
 
     @functools.wraps(command)
-    def wrapper(
-        *args: Any,
-        tenant: str | None,
-        cloud: str,
-        arm_endpoint: str | None,
-        token_scope: str | None,
-        ca_bundle: str | None,
-        timeout: float | None,
-        read_timeout: float,
-        concurrency: int,
-        **kwargs: Any,
-    ) -> T:
+    def wrapper(*args: Any, **kwargs: Any) -> T:
         try:
-            connection = ConnectionSettings(
-                cloud=cloud,
-                tenant=tenant,
-                arm_endpoint=arm_endpoint,
-                token_scope=token_scope,
-                ca_bundle=ca_bundle,
-                **timeout_settings(timeout),
-                read_timeout=read_timeout,
-                concurrency=concurrency,
-            )
+            connection = settings_from_options(**{name: kwargs.pop(name) for name in _CONNECTION_PARAMETERS})
         except ValueError as err:
             raise click.UsageError(str(err)) from None
         return command(*args, connection=connection, **kwargs)

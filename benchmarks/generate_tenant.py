@@ -131,34 +131,20 @@ class CloneWriter:
         resources: list[Resource] = json.loads(self.clone_text(index, hub))
         return resources
 
-    def spoke(self, index: int, hub: int) -> list[Resource]:
-        """Clone `index` without a hub of its own, routed through clone `hub`'s; its hub resources are
-        left out except the hub VNet's peering back to this spoke, renamed to stay unique."""
+    def spoke(self, index: int, hub: int, hub_vnets: dict[str, Resource]) -> list[Resource]:
+        """Clone `index` without a hub of its own, routed through clone `hub`'s, whose VNets (by
+        lower-cased id) gain their peering back to this spoke, renamed to stay unique."""
         spoke: list[Resource] = []
         hub_group = f"rg-ml-{hub:04d}"
         for resource in self.clone(index, hub):
             if (resource_group_of(resource["id"]) or "").lower() != hub_group:
                 spoke.append(resource)
             elif str(resource.get("type", "")).lower() == VNET:
+                peerings = props(hub_vnets[lid(resource["id"])]).setdefault("virtualNetworkPeerings", [])
                 for peering in as_list(props(resource).get("virtualNetworkPeerings")):
-                    name = f"{peering['name']}-{index:04d}"
-                    spoke.append(
-                        {**peering, "name": name, "id": f"{peering['id']}-{index:04d}", "hub_vnet": resource["id"]}
-                    )
+                    suffix = f"-{index:04d}"
+                    peerings.append({**peering, "name": peering["name"] + suffix, "id": peering["id"] + suffix})
         return spoke
-
-
-def _attach_peerings(resources: list[Resource]) -> list[Resource]:
-    """Moves the spokes' peerings (marked with `hub_vnet`) into their hub VNet's embedded list."""
-    vnets = {lid(r["id"]): r for r in resources if str(r.get("type", "")).lower() == VNET}
-    kept = []
-    for resource in resources:
-        hub = resource.pop("hub_vnet", None)
-        if hub is None:
-            kept.append(resource)
-        else:
-            props(vnets[lid(hub)]).setdefault("virtualNetworkPeerings", []).append(resource)
-    return kept
 
 
 def public_storage(resources: list[Resource]) -> list[Resource]:
@@ -234,12 +220,14 @@ def tenant_chunks(
         if plain:
             text, count = writer.clone_text(hub), writer.size
         else:
-            resources = []
+            hub_clone = writer.clone(hub)
+            # The spokes add their peerings to these VNets, which the variants keep (they edit in place).
+            hub_vnets = {lid(r["id"]): r for r in hub_clone if str(r.get("type", "")).lower() == VNET}
+            resources: list[Resource] = []
             for index in group:
-                clone = writer.clone(index) if index == hub else writer.spoke(index, hub)
+                clone = hub_clone if index == hub else writer.spoke(index, hub, hub_vnets)
                 variant = variant_of(index, vary_every)
                 resources.extend(variant(clone) if variant else clone)
-            resources = _attach_peerings(resources)
             text, count = json.dumps(resources, separators=COMPACT, ensure_ascii=False), len(resources)
         if subscriptions and writer.subscription:
             text = re.sub(re.escape(writer.subscription), subscriptions[hub % len(subscriptions)], text, flags=re.I)
